@@ -1,0 +1,263 @@
+"""One array namespace for NumPy and PyTorch, and the stable primitives written once.
+
+Every formula in :mod:`lossbook` is written against the small namespace returned by
+:func:`namespace`, so the same body runs on NumPy arrays and on torch tensors (CPU or
+CUDA; the output lives where the input lives). Arithmetic operators (``+ - * / **``,
+comparisons) work on both already; the namespace supplies the rest: elementary functions,
+reductions with ``axis``/``keepdims``, ``where``, and the numerically stable primitives
+
+* :func:`Numpy.logsumexp` (subtract the max first),
+* :func:`Numpy.softplus` :math:`\\max(x,0)+\\operatorname{log1p}(e^{-|x|})`,
+* :func:`Numpy.sigmoid` (piecewise, never exponentiates a positive number),
+* :func:`Numpy.logsigmoid` :math:`= -\\operatorname{softplus}(-x)`,
+* :func:`Numpy.xlogy` (:math:`0\\log 0 = 0`),
+* :func:`Numpy.erf`.
+
+Constants inside formulas are Python floats (``math.log(2)``, never ``np.log(2)``): a NumPy
+float64 scalar would silently promote a float32 computation to float64.
+"""
+from __future__ import annotations
+
+import math
+import sys
+
+import numpy as np
+
+__all__ = ["namespace", "is_torch", "Numpy", "Torch", "to_numpy"]
+
+
+def _torch():
+    """The torch module if it has been imported (we never import it for NumPy users)."""
+    return sys.modules.get("torch")
+
+
+def is_torch(x) -> bool:
+    """True if ``x`` is a torch tensor."""
+    torch = _torch()
+    return torch is not None and isinstance(x, torch.Tensor)
+
+
+def to_numpy(x) -> np.ndarray:
+    """A NumPy copy of an array or tensor (detached, on the CPU)."""
+    if is_torch(x):
+        return x.detach().cpu().numpy()
+    return np.asarray(x)
+
+
+class Numpy:
+    """The NumPy implementation of the namespace."""
+
+    name = "numpy"
+    exp = staticmethod(np.exp)
+    log = staticmethod(np.log)
+    log1p = staticmethod(np.log1p)
+    expm1 = staticmethod(np.expm1)
+    sqrt = staticmethod(np.sqrt)
+    tanh = staticmethod(np.tanh)
+    cos = staticmethod(np.cos)
+    sin = staticmethod(np.sin)
+    arctan = staticmethod(np.arctan)
+    abs = staticmethod(np.abs)
+    sign = staticmethod(np.sign)
+    isnan = staticmethod(np.isnan)
+    isfinite = staticmethod(np.isfinite)
+    zeros_like = staticmethod(np.zeros_like)
+    ones_like = staticmethod(np.ones_like)
+    where = staticmethod(np.where)
+    maximum = staticmethod(np.maximum)
+    minimum = staticmethod(np.minimum)
+    clip = staticmethod(np.clip)
+
+    @staticmethod
+    def full_like(x, value):
+        return np.full_like(x, value)
+
+    @staticmethod
+    def asarray(value, like):
+        """``value`` as an array with the dtype (and device) of ``like``."""
+        return np.asarray(value, dtype=like.dtype)
+
+    @staticmethod
+    def sum(x, axis=None, keepdims=False):
+        return np.asarray(np.sum(x, axis=axis, keepdims=keepdims))
+
+    @staticmethod
+    def mean(x, axis=None, keepdims=False):
+        return np.asarray(np.mean(x, axis=axis, keepdims=keepdims))
+
+    @staticmethod
+    def max(x, axis=None, keepdims=False):
+        return np.asarray(np.max(x, axis=axis, keepdims=keepdims))
+
+    @staticmethod
+    def argmax(x, axis=-1, keepdims=False):
+        """Index of the maximum; ties go to the first index (as in torch and ONNX)."""
+        return np.argmax(x, axis=axis, keepdims=keepdims)
+
+    @staticmethod
+    def take_along_axis(x, indices, axis):
+        return np.take_along_axis(x, indices, axis=axis)
+
+    @staticmethod
+    def one_hot(indices, num_classes, like):
+        """One-hot rows (last axis) with the dtype of ``like``."""
+        return (np.asarray(indices)[..., None] == np.arange(num_classes)).astype(like.dtype)
+
+    @staticmethod
+    def reshape(x, shape):
+        return np.reshape(x, shape)
+
+    @staticmethod
+    def moveaxis(x, source, destination):
+        return np.moveaxis(x, source, destination)
+
+    @staticmethod
+    def erf(x):
+        from scipy.special import erf
+
+        return erf(x)
+
+    # -- stable primitives (written once, in terms of the methods above) -----------------
+    @classmethod
+    def sigmoid(cls, x):
+        r"""Logistic function :math:`1/(1+e^{-x})`, evaluated without overflow.
+
+        Uses :math:`e^{x}/(1+e^{x})` for :math:`x<0` so no positive number is exponentiated.
+        """
+        e = cls.exp(-cls.abs(x))
+        return cls.where(x >= 0, 1.0 / (1.0 + e), e / (1.0 + e))
+
+    @classmethod
+    def softplus(cls, x):
+        r""":math:`\log(1+e^{x}) = \max(x,0)+\operatorname{log1p}(e^{-|x|})`."""
+        return cls.maximum(x, 0.0) + cls.log1p(cls.exp(-cls.abs(x)))
+
+    @classmethod
+    def logsigmoid(cls, x):
+        r""":math:`\log\sigma(x) = -\operatorname{softplus}(-x)`."""
+        return -cls.softplus(-x)
+
+    @classmethod
+    def logsumexp(cls, x, axis=-1, keepdims=False):
+        r""":math:`\log\sum_i e^{x_i}` with the maximum subtracted first."""
+        m = cls.max(x, axis=axis, keepdims=True)
+        m = cls.where(cls.isfinite(m), m, 0.0)
+        out = m + cls.log(cls.sum(cls.exp(x - m), axis=axis, keepdims=True))
+        if not keepdims:
+            out = cls.squeeze(out, axis)
+        return out
+
+    @classmethod
+    def xlogy(cls, x, y):
+        r""":math:`x\log y`, defined as 0 where :math:`x=0` (so :math:`0\log 0=0`)."""
+        safe_y = cls.where(x == 0, cls.ones_like(y), y)
+        return cls.where(x == 0, cls.zeros_like(x * safe_y), x * cls.log(safe_y))
+
+    @staticmethod
+    def squeeze(x, axis):
+        return np.squeeze(x, axis=axis)
+
+
+class Torch(Numpy):
+    """The PyTorch implementation of the namespace (shares the stable primitives)."""
+
+    name = "torch"
+
+    def __init_subclass__(cls, **kwargs):  # pragma: no cover - not subclassed
+        super().__init_subclass__(**kwargs)
+
+
+def _make_torch_namespace():
+    import torch
+
+    def _tensor_like(value, like):
+        if isinstance(value, torch.Tensor):
+            return value
+        return torch.as_tensor(value, dtype=like.dtype, device=like.device)
+
+    ns = {
+        "exp": staticmethod(torch.exp),
+        "log": staticmethod(torch.log),
+        "log1p": staticmethod(torch.log1p),
+        "expm1": staticmethod(torch.expm1),
+        "sqrt": staticmethod(torch.sqrt),
+        "tanh": staticmethod(torch.tanh),
+        "cos": staticmethod(torch.cos),
+        "sin": staticmethod(torch.sin),
+        "arctan": staticmethod(torch.arctan),
+        "abs": staticmethod(torch.abs),
+        "sign": staticmethod(torch.sign),
+        "isnan": staticmethod(torch.isnan),
+        "isfinite": staticmethod(torch.isfinite),
+        "zeros_like": staticmethod(torch.zeros_like),
+        "ones_like": staticmethod(torch.ones_like),
+        "erf": staticmethod(torch.erf),
+        "full_like": staticmethod(lambda x, value: torch.full_like(x, value)),
+        "asarray": staticmethod(lambda value, like: _tensor_like(value, like)),
+        "where": staticmethod(
+            lambda c, a, b: torch.where(
+                c,
+                a if isinstance(a, torch.Tensor) or not isinstance(b, torch.Tensor) else _tensor_like(a, b),
+                b if isinstance(b, torch.Tensor) or not isinstance(a, torch.Tensor) else _tensor_like(b, a),
+            )
+        ),
+        "maximum": staticmethod(
+            lambda a, b: torch.clamp(a, min=b) if not isinstance(b, torch.Tensor)
+            else (torch.clamp(b, min=a) if not isinstance(a, torch.Tensor) else torch.maximum(a, b))
+        ),
+        "minimum": staticmethod(
+            lambda a, b: torch.clamp(a, max=b) if not isinstance(b, torch.Tensor)
+            else (torch.clamp(b, max=a) if not isinstance(a, torch.Tensor) else torch.minimum(a, b))
+        ),
+        "clip": staticmethod(lambda x, lo, hi: torch.clamp(x, min=lo, max=hi)),
+        "sum": staticmethod(
+            lambda x, axis=None, keepdims=False: x.sum() if axis is None and not keepdims
+            else torch.sum(x, dim=tuple(range(x.ndim)) if axis is None else axis, keepdim=keepdims)
+        ),
+        "mean": staticmethod(
+            lambda x, axis=None, keepdims=False: x.mean() if axis is None and not keepdims
+            else torch.mean(x, dim=tuple(range(x.ndim)) if axis is None else axis, keepdim=keepdims)
+        ),
+        "max": staticmethod(
+            lambda x, axis=None, keepdims=False: x.max() if axis is None and not keepdims
+            else torch.amax(x, dim=tuple(range(x.ndim)) if axis is None else axis, keepdim=keepdims)
+        ),
+        "argmax": staticmethod(lambda x, axis=-1, keepdims=False: torch.argmax(x, dim=axis, keepdim=keepdims)),
+        "take_along_axis": staticmethod(lambda x, indices, axis: torch.take_along_dim(x, indices, dim=axis)),
+        "one_hot": staticmethod(
+            lambda indices, num_classes, like: torch.nn.functional.one_hot(
+                indices.long(), num_classes).to(dtype=like.dtype, device=like.device)
+        ),
+        "reshape": staticmethod(lambda x, shape: torch.reshape(x, shape)),
+        "moveaxis": staticmethod(lambda x, source, destination: torch.movedim(x, source, destination)),
+        "squeeze": staticmethod(lambda x, axis: torch.squeeze(x, dim=axis)),
+    }
+    for key, value in ns.items():
+        setattr(Torch, key, value)
+    Torch._ready = True
+
+
+Torch._ready = False
+
+
+def namespace(*arrays):
+    """The namespace (:class:`Numpy` or :class:`Torch`) for these arrays.
+
+    Raises
+    ------
+    TypeError
+        If NumPy arrays and torch tensors are mixed.
+    """
+    kinds = {is_torch(a) for a in arrays if a is not None and not isinstance(a, (int, float))}
+    if kinds == {True, False}:
+        raise TypeError("cannot mix NumPy arrays and torch tensors in one call; "
+                        "convert them all with torch.as_tensor or all with numpy.asarray")
+    if True in kinds:
+        if not Torch._ready:
+            _make_torch_namespace()
+        return Torch
+    return Numpy
+
+
+# ``math`` is re-exported so formulas import their constants from one place.
+LOG2 = math.log(2.0)

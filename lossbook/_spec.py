@@ -1,0 +1,196 @@
+"""What a registry entry knows about its function: :class:`Spec`, :class:`Param`, :class:`Kink`.
+
+A :class:`Spec` ties a value function to its analytic gradient and carries everything the
+generic machinery needs: which arguments are differentiable (``wrt``), valid example inputs
+away from kinks (``example``), hyper-parameters with ranges (``params``, for sliders and
+tests), the kink conventions to assert exactly (``kinks``), a 1-D slice to plot (``curve``),
+and the bibliographic fields of the catalog page.
+"""
+from __future__ import annotations
+
+import inspect
+import re
+from dataclasses import dataclass, field
+from typing import Any, Callable
+
+import numpy as np
+
+__all__ = ["Spec", "Param", "Kink", "Curve", "FAMILIES"]
+
+#: Family key -> human-readable name (the catalog's parts).
+FAMILIES = {
+    "activation": "Activation functions",
+    "information": "Information-theoretic and probabilistic losses",
+    "margin": "Margin-based losses",
+    "imbalance": "Imbalance and hard-example losses",
+    "regression": "Regression losses and metrics",
+    "embedding": "Metric-learning and embedding losses",
+}
+
+Example = Callable[[int], "tuple[tuple, dict]"]
+
+
+@dataclass(frozen=True)
+class Param:
+    """A hyper-parameter: its default and the range sliders and tests explore.
+
+    ``options`` makes it categorical (e.g. GELU's ``approximate``); ``log`` asks sliders
+    for a logarithmic scale.
+    """
+
+    name: str
+    default: Any
+    low: float | None = None
+    high: float | None = None
+    options: tuple | None = None
+    log: bool = False
+    doc: str = ""
+
+    def grid(self, n: int = 9) -> list:
+        """``n`` values spanning the range (or the options), default included."""
+        if self.options is not None:
+            return list(self.options)
+        if self.log:
+            values = np.geomspace(self.low, self.high, n)
+        else:
+            values = np.linspace(self.low, self.high, n)
+        return sorted({float(v) for v in values} | {float(self.default)})
+
+
+@dataclass(frozen=True)
+class Kink:
+    """A point where the derivative is a convention; the gradient must equal ``grad`` exactly.
+
+    ``args``/``kwargs`` are the call; ``grad`` what ``spec.grad`` returns there (with the
+    default ``grad_output``), which is what PyTorch's autograd returns; ``note`` says why.
+    """
+
+    args: tuple
+    kwargs: dict
+    grad: Any
+    note: str = ""
+
+
+@dataclass(frozen=True)
+class Curve:
+    """A 1-D slice of a function, for plots and explorers.
+
+    ``call(x, params)`` maps a 1-D grid and the hyper-parameter values to the call
+    ``(args, kwargs)`` of the value function (losses are then called with
+    ``reduction='none'``); the default passes ``x`` as the only positional argument and the
+    parameters as keywords. The derivative plotted is the one with respect to ``wrt`` (a
+    position in ``spec.wrt``), which equals d/dx along the slice. ``select`` picks the
+    plotted component from the value and the gradient.
+    """
+
+    xlabel: str
+    domain: tuple[float, float]
+    call: Callable[[np.ndarray, dict], tuple] | None = None
+    wrt: int = 0
+    select: Callable[[Any], Any] | None = None
+
+
+@dataclass(frozen=True)
+class Spec:
+    """A registry entry. See the module docstring."""
+
+    name: str
+    value: Callable
+    grad: Callable
+    family: str
+    catalog_id: str
+    example: Example
+    wrt: tuple[int, ...] = (0,)
+    params: tuple[Param, ...] = ()
+    kinks: tuple[Kink, ...] = ()
+    curve: Curve | None = None
+    extreme: Example | None = None
+    chinese: str = ""
+    reference: str = ""
+    paper: str = ""
+    chapter: str = ""
+    in_seeds: bool = True
+    aliases: tuple[str, ...] = ()
+    notes: str = ""
+    extra: dict = field(default_factory=dict)
+
+    def __post_init__(self):
+        if self.family not in FAMILIES:
+            raise ValueError(f"family must be one of {sorted(FAMILIES)}, got {self.family!r}")
+        names = self.arg_names
+        for index in self.wrt:
+            if index >= len(names):
+                raise ValueError(f"{self.name}: wrt index {index} is not a positional argument")
+
+    # -- derived facts -----------------------------------------------------------------
+    @property
+    def signature(self) -> inspect.Signature:
+        return inspect.signature(self.value)
+
+    @property
+    def arg_names(self) -> tuple[str, ...]:
+        """Names of the positional arguments of the value function."""
+        return tuple(p.name for p in self.signature.parameters.values()
+                     if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD))
+
+    @property
+    def is_loss(self) -> bool:
+        """Whether the function takes ``reduction`` (every loss does; activations do not)."""
+        return "reduction" in self.signature.parameters
+
+    @property
+    def defaults(self) -> dict:
+        """Hyper-parameter defaults, by name."""
+        return {p.name: p.default for p in self.params}
+
+    @property
+    def formula(self) -> str:
+        """The first ``.. math::`` block of the value function's docstring (LaTeX)."""
+        return _first_math(self.value.__doc__)
+
+    @property
+    def gradient_formula(self) -> str:
+        """The first ``.. math::`` block of the gradient function's docstring (LaTeX)."""
+        return _first_math(self.grad.__doc__)
+
+    @property
+    def summary(self) -> str:
+        """The first line of the value function's docstring."""
+        return (inspect.getdoc(self.value) or "").splitlines()[0] if self.value.__doc__ else ""
+
+    def __call__(self, *args, **kwargs):
+        return self.value(*args, **kwargs)
+
+    def grads(self, *args, **kwargs) -> tuple:
+        """``grad(...)`` as a tuple in ``wrt`` order, also when there is one argument."""
+        out = self.grad(*args, **kwargs)
+        return (out,) if len(self.wrt) == 1 else tuple(out)
+
+    def curve_values(self, x, **params):
+        """Value and derivative along :attr:`curve` at the grid ``x`` (NumPy)."""
+        if self.curve is None:
+            raise ValueError(f"{self.name} has no 1-D curve to plot")
+        x = np.asarray(x, dtype=np.float64)
+        params = {**self.defaults, **params}
+        if self.curve.call is None:
+            args, kwargs = (x,), dict(params)
+        else:
+            args, kwargs = self.curve.call(x, params)
+            kwargs = dict(kwargs)
+        if self.is_loss:
+            kwargs["reduction"] = "none"
+        y = self.value(*args, **kwargs)
+        dy = self.grads(*args, **kwargs)[self.curve.wrt]
+        if self.curve.select is not None:
+            y, dy = self.curve.select(y), self.curve.select(dy)
+        return np.asarray(y), np.asarray(dy)
+
+
+def _first_math(doc: str | None) -> str:
+    if not doc:
+        return ""
+    doc = inspect.cleandoc(doc)
+    match = re.search(r"\.\. math::\n((?:\n|[ \t]+.*\n?)+)", doc)
+    if not match:
+        return ""
+    return inspect.cleandoc(match.group(1)).strip()

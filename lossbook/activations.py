@@ -1,0 +1,1371 @@
+r"""Activation functions (catalog part A), each value function with its gradient below it.
+
+Every ``<name>_grad`` is the vector–Jacobian product: it takes the arguments of ``<name>``
+plus ``grad_output`` (ones by default) and returns what ``.grad`` holds after
+``<name>(...).backward(grad_output)`` in PyTorch. For an element-wise map with the
+default ``grad_output`` that is simply :math:`f'(x)`. Kink conventions are PyTorch's.
+"""
+from __future__ import annotations
+
+import math
+
+from . import _validate as check
+from ._backend import namespace
+from ._examples import real
+from ._reduction import elementwise_upstream
+from ._spec import Curve, Kink, Param, Spec
+
+__all__ = [
+    "identity", "identity_grad", "sigmoid", "sigmoid_grad", "tanh", "tanh_grad",
+    "relu", "relu_grad", "leaky_relu", "leaky_relu_grad", "prelu", "prelu_grad",
+    "softmax", "softmax_grad", "log_softmax", "log_softmax_grad", "hardmax", "hardmax_grad",
+    "softsign", "softsign_grad", "softplus", "softplus_grad", "logsigmoid", "logsigmoid_grad",
+    "maxout", "maxout_grad", "swish", "swish_grad", "silu", "silu_grad", "elu", "elu_grad",
+    "selu", "selu_grad", "gelu", "gelu_grad", "mish", "mish_grad", "hardsigmoid",
+    "hardsigmoid_grad", "hardswish", "hardswish_grad", "hardtanh", "hardtanh_grad",
+    "relu6", "relu6_grad", "softmax_jacobian",
+]
+
+_SQRT2 = math.sqrt(2.0)
+_SQRT_2_OVER_PI = math.sqrt(2.0 / math.pi)
+_INV_SQRT_2PI = 1.0 / math.sqrt(2.0 * math.pi)
+_GELU_CUBIC = 0.044715
+#: SELU's constants (Klambauer et al. 2017), to the precision PyTorch uses.
+SELU_ALPHA = 1.6732632423543772848170429916717
+SELU_SCALE = 1.0507009873554804934193349852946
+
+
+def _sum_to_shape(xp, g, shape):
+    """Sum a broadcast gradient back to ``shape`` (the shape of a broadcast argument)."""
+    shape = tuple(shape)
+    while g.ndim > len(shape):
+        g = xp.sum(g, axis=0)
+    for axis, size in enumerate(shape):
+        if size == 1 and g.shape[axis] != 1:
+            g = xp.sum(g, axis=axis, keepdims=True)
+    return g
+
+
+# --- A1 ---------------------------------------------------------------------------------
+def identity(input):
+    r"""Identity (linear) activation.
+
+    .. math::
+
+        f(x) = x
+
+    Stacking linear layers with it collapses to one affine map:
+    :math:`W_2(W_1x+b_1)+b_2 = (W_2W_1)x + (W_2b_1+b_2)`.
+
+    Parameters
+    ----------
+    input : array_like
+        Any shape (NumPy array or torch tensor).
+
+    Returns
+    -------
+    array
+        A copy of ``input``.
+
+    Examples
+    --------
+    >>> import numpy as np, lossbook
+    >>> lossbook.identity(np.array([-1.5, 2.0]))
+    array([-1.5,  2. ])
+    """
+    x = check.floating(input, "input")
+    return x * 1.0
+
+
+def identity_grad(input, *, grad_output=None):
+    r"""Gradient of :func:`identity`.
+
+    .. math::
+
+        f'(x) = 1
+    """
+    x = check.floating(input, "input")
+    return namespace(x).ones_like(x) * elementwise_upstream(x, grad_output)
+
+
+# --- A2 ---------------------------------------------------------------------------------
+def sigmoid(input):
+    r"""Logistic sigmoid, mapping the real line onto :math:`(0, 1)`.
+
+    .. math::
+
+        \sigma(x) = \frac{1}{1 + e^{-x}}
+
+    Parameters
+    ----------
+    input : array_like
+        Any shape.
+
+    Returns
+    -------
+    array
+        Shaped like ``input``.
+
+    Notes
+    -----
+    Evaluated piecewise (:math:`e^{x}/(1+e^{x})` for :math:`x<0`), so no positive number is
+    exponentiated; :math:`1-\sigma(x)` should be computed as :math:`\sigma(-x)`.
+
+    References
+    ----------
+    LeCun, Bottou, Orr & Müller, "Efficient BackProp", 1998.
+
+    Examples
+    --------
+    >>> import numpy as np, lossbook
+    >>> lossbook.sigmoid(np.array([0.0, 2.0, -1000.0]))
+    array([0.5       , 0.88079708, 0.        ])
+    """
+    x = check.floating(input, "input")
+    return namespace(x).sigmoid(x)
+
+
+def sigmoid_grad(input, *, grad_output=None):
+    r"""Gradient (VJP) of :func:`sigmoid`; its maximum is :math:`1/4`, at 0.
+
+    .. math::
+
+        \sigma'(x) = \sigma(x)\,\bigl(1 - \sigma(x)\bigr) = \sigma(x)\,\sigma(-x)
+    """
+    x = check.floating(input, "input")
+    xp = namespace(x)
+    return xp.sigmoid(x) * xp.sigmoid(-x) * elementwise_upstream(x, grad_output)
+
+
+# --- A3 ---------------------------------------------------------------------------------
+def tanh(input):
+    r"""Hyperbolic tangent, a rescaled sigmoid with range :math:`(-1, 1)`.
+
+    .. math::
+
+        \tanh x = \frac{e^{x}-e^{-x}}{e^{x}+e^{-x}} = 2\sigma(2x) - 1
+
+    Parameters
+    ----------
+    input : array_like
+        Any shape.
+
+    Returns
+    -------
+    array
+        Shaped like ``input``.
+
+    Notes
+    -----
+    The library ``tanh`` is used: the textbook quotient overflows to ``nan`` for
+    :math:`|x|\gtrsim 710`.
+
+    Examples
+    --------
+    >>> import numpy as np, lossbook
+    >>> lossbook.tanh(np.array([0.0, 1.0, 1000.0]))
+    array([0.        , 0.76159416, 1.        ])
+    """
+    x = check.floating(input, "input")
+    return namespace(x).tanh(x)
+
+
+def tanh_grad(input, *, grad_output=None):
+    r"""Gradient (VJP) of :func:`tanh`; its maximum is 1, at 0 (four times the sigmoid's).
+
+    .. math::
+
+        \tanh'(x) = 1 - \tanh^2 x
+    """
+    x = check.floating(input, "input")
+    t = namespace(x).tanh(x)
+    return (1.0 - t * t) * elementwise_upstream(x, grad_output)
+
+
+# --- A4 ---------------------------------------------------------------------------------
+def relu(input):
+    r"""Rectified linear unit.
+
+    .. math::
+
+        \operatorname{ReLU}(x) = \max(0, x)
+
+    Parameters
+    ----------
+    input : array_like
+        Any shape.
+
+    Returns
+    -------
+    array
+        Shaped like ``input``.
+
+    References
+    ----------
+    Nair & Hinton, ICML 2010; Glorot, Bordes & Bengio, AISTATS 2011.
+
+    Examples
+    --------
+    >>> import numpy as np, lossbook
+    >>> lossbook.relu(np.array([-2.0, 0.0, 3.0]))
+    array([0., 0., 3.])
+    """
+    x = check.floating(input, "input")
+    return namespace(x).where(x > 0, x, 0.0)
+
+
+def relu_grad(input, *, grad_output=None):
+    r"""Gradient (VJP) of :func:`relu`; 0 at the kink :math:`x=0`, as in PyTorch.
+
+    .. math::
+
+        \operatorname{ReLU}'(x) = \mathbb 1[x > 0]
+    """
+    x = check.floating(input, "input")
+    return namespace(x).where(x > 0, 1.0, 0.0) * elementwise_upstream(x, grad_output)
+
+
+# --- A5 ---------------------------------------------------------------------------------
+def leaky_relu(input, negative_slope: float = 0.01):
+    r"""Leaky ReLU: slope ``negative_slope`` for negative inputs.
+
+    .. math::
+
+        f(x) = \begin{cases} x & x > 0 \\ a\,x & x \le 0 \end{cases}
+
+    Parameters
+    ----------
+    input : array_like
+        Any shape.
+    negative_slope : float, default 0.01
+        :math:`a`. PyTorch's default; Keras layers default to 0.3.
+
+    Returns
+    -------
+    array
+        Shaped like ``input``.
+
+    References
+    ----------
+    Maas, Hannun & Ng, ICML WDLASL 2013.
+
+    Examples
+    --------
+    >>> import numpy as np, lossbook
+    >>> lossbook.leaky_relu(np.array([-2.0, 3.0]))
+    array([-0.02,  3.  ])
+    """
+    x = check.floating(input, "input")
+    return namespace(x).where(x > 0, x, negative_slope * x)
+
+
+def leaky_relu_grad(input, negative_slope: float = 0.01, *, grad_output=None):
+    r"""Gradient (VJP) of :func:`leaky_relu`; ``negative_slope`` at 0, as in PyTorch.
+
+    .. math::
+
+        f'(x) = \begin{cases} 1 & x > 0 \\ a & x \le 0 \end{cases}
+    """
+    x = check.floating(input, "input")
+    return namespace(x).where(x > 0, 1.0, negative_slope) * elementwise_upstream(x, grad_output)
+
+
+# --- A6 ---------------------------------------------------------------------------------
+def _prelu_weight(x, weight):
+    """``weight`` reshaped to broadcast over ``x`` (one slope, or one per channel = axis 1)."""
+    xp = namespace(x)
+    w = check.floating(weight, "weight")
+    if namespace(w) is not xp:
+        raise TypeError("weight must be the same kind of array as input (NumPy or torch)")
+    n = w.numel() if xp.name == "torch" else w.size
+    if n == 1:
+        return xp.reshape(w, (1,) * x.ndim)
+    if w.ndim != 1 or x.ndim < 2 or w.shape[0] != x.shape[1]:
+        raise ValueError(f"weight must hold 1 slope or one per channel (input axis 1); got shape "
+                         f"{tuple(w.shape)} for input of shape {tuple(x.shape)}")
+    return xp.reshape(w, (1, n) + (1,) * (x.ndim - 2))
+
+
+def prelu(input, weight):
+    r"""Parametric ReLU: a leaky ReLU whose negative slope :math:`a` is learned.
+
+    .. math::
+
+        f(x) = \begin{cases} x & x > 0 \\ a\,x & x \le 0 \end{cases}
+
+    Parameters
+    ----------
+    input : array_like
+        Shape ``(N, C, ...)`` or any shape when ``weight`` has one element.
+    weight : array_like
+        The slopes: one element (shared) or ``C`` (one per channel, axis 1 of ``input``).
+        PyTorch initialises it to 0.25.
+
+    Returns
+    -------
+    array
+        Shaped like ``input``.
+
+    Notes
+    -----
+    :math:`a` is a *learned parameter*, neither random nor a hyper-parameter; the random
+    slope is RReLU (Xu et al. 2015).
+
+    References
+    ----------
+    He, Zhang, Ren & Sun, "Delving Deep into Rectifiers", ICCV 2015, arXiv:1502.01852.
+
+    Examples
+    --------
+    >>> import numpy as np, lossbook
+    >>> lossbook.prelu(np.array([[-2.0, 3.0]]), np.array([0.25]))
+    array([[-0.5,  3. ]])
+    """
+    x = check.floating(input, "input")
+    w = _prelu_weight(x, weight)
+    return namespace(x).where(x > 0, x, w * x)
+
+
+def prelu_grad(input, weight, *, grad_output=None):
+    r"""Gradients (VJP) of :func:`prelu` for ``input`` and ``weight``.
+
+    .. math::
+
+        \frac{\partial f}{\partial x} = \begin{cases} 1 & x > 0 \\ a & x \le 0 \end{cases}
+        \qquad
+        \frac{\partial f}{\partial a} = x\,\mathbb 1[x \le 0]
+
+    The weight gradient is summed over every position that shares the slope. At
+    :math:`x=0` the input gradient is :math:`a` and the weight gradient 0 (PyTorch).
+
+    Returns
+    -------
+    (array, array)
+        Shaped like ``input`` and like ``weight``.
+    """
+    x = check.floating(input, "input")
+    xp = namespace(x)
+    w = _prelu_weight(x, weight)
+    g = elementwise_upstream(x, grad_output)
+    grad_x = xp.where(x > 0, 1.0, w) * g
+    per_element = xp.where(x > 0, 0.0, x) * g
+    if per_element.ndim >= 2 and w.ndim >= 2 and w.shape[1] > 1:
+        axes = tuple(a for a in range(x.ndim) if a != 1)
+        grad_w = xp.sum(per_element, axis=axes)
+    else:
+        grad_w = xp.sum(per_element)
+    return grad_x, xp.reshape(grad_w, tuple(check.floating(weight, "weight").shape))
+
+
+# --- A7 ---------------------------------------------------------------------------------
+def softmax(input, dim: int = -1):
+    r"""Softmax: turns a vector of logits into a probability vector.
+
+    .. math::
+
+        \operatorname{softmax}(z)_i = \frac{e^{z_i}}{\sum_j e^{z_j}}
+
+    Parameters
+    ----------
+    input : array_like
+        Logits; softmax is taken along ``dim``.
+    dim : int, default -1
+        The class axis.
+
+    Returns
+    -------
+    array
+        Shaped like ``input``; non-negative, summing to 1 along ``dim``.
+
+    Notes
+    -----
+    Invariant to :math:`z \mapsto z + c\mathbf 1`, so the maximum is subtracted first and
+    nothing overflows. The input is never modified (the seed's code mutates it). With a
+    temperature, :math:`\operatorname{softmax}(z/T) \to \operatorname{hardmax}(z)` as
+    :math:`T \to 0^+`.
+
+    References
+    ----------
+    Bridle, "Probabilistic interpretation of feedforward classification network outputs", 1990.
+
+    Examples
+    --------
+    >>> import numpy as np, lossbook
+    >>> lossbook.softmax(np.array([1.0, 1.0, 1.0, 1.0]))
+    array([0.25, 0.25, 0.25, 0.25])
+    """
+    x = check.floating(input, "input")
+    xp = namespace(x)
+    e = xp.exp(x - xp.max(x, axis=dim, keepdims=True))
+    return e / xp.sum(e, axis=dim, keepdims=True)
+
+
+def softmax_grad(input, dim: int = -1, *, grad_output=None):
+    r"""Vector–Jacobian product of :func:`softmax`.
+
+    .. math::
+
+        J^\top v = s \odot \bigl(v - \langle v, s\rangle\bigr),
+        \qquad J = \operatorname{diag}(s) - s s^\top
+
+    With the default ``grad_output`` (ones) the result is 0: the outputs always sum to 1.
+    Pass the incoming gradient :math:`v`. :func:`softmax_jacobian` gives :math:`J` itself.
+    """
+    x = check.floating(input, "input")
+    xp = namespace(x)
+    s = softmax(x, dim)
+    v = elementwise_upstream(x, grad_output) * xp.ones_like(x)
+    return s * (v - xp.sum(v * s, axis=dim, keepdims=True))
+
+
+def softmax_jacobian(input):
+    r"""The Jacobian :math:`\operatorname{diag}(s)-ss^\top` of :func:`softmax` of a 1-D ``input``.
+
+    For teaching; :func:`softmax_grad` never forms it.
+
+    Examples
+    --------
+    >>> import numpy as np, lossbook
+    >>> lossbook.softmax_jacobian(np.array([0.0, 0.0]))
+    array([[ 0.25, -0.25],
+           [-0.25,  0.25]])
+    """
+    x = check.floating(input, "input")
+    if x.ndim != 1:
+        raise ValueError(f"input must be 1-D for softmax_jacobian, got shape {tuple(x.shape)}")
+    xp = namespace(x)
+    s = softmax(x)
+    eye = xp.one_hot(_arange(x), x.shape[0], s)
+    return eye * s[None, :] - s[:, None] * s[None, :]
+
+
+def _arange(like):
+    """0..n-1 as an integer array of the same kind (and device) as ``like``."""
+    import numpy as np
+
+    idx = np.arange(like.shape[0])
+    if namespace(like).name == "torch":
+        import torch
+
+        return torch.as_tensor(idx, device=like.device)
+    return idx
+
+
+# --- A8 ---------------------------------------------------------------------------------
+def log_softmax(input, dim: int = -1):
+    r"""Log-softmax, computed stably as :math:`z - \operatorname{logsumexp}(z)`.
+
+    .. math::
+
+        \operatorname{log\_softmax}(z)_i = z_i - \log\sum_j e^{z_j}
+
+    Parameters
+    ----------
+    input : array_like
+        Logits.
+    dim : int, default -1
+        The class axis.
+
+    Returns
+    -------
+    array
+        Shaped like ``input``.
+
+    Notes
+    -----
+    Never compute ``log(softmax(z))``: a probability that underflows to 0 gives ``-inf``.
+
+    Examples
+    --------
+    >>> import numpy as np, lossbook
+    >>> lossbook.log_softmax(np.array([0.0, 1000.0]))
+    array([-1000.,     0.])
+    """
+    x = check.floating(input, "input")
+    return x - namespace(x).logsumexp(x, axis=dim, keepdims=True)
+
+
+def log_softmax_grad(input, dim: int = -1, *, grad_output=None):
+    r"""Vector–Jacobian product of :func:`log_softmax`.
+
+    .. math::
+
+        J^\top v = v - s \sum_i v_i, \qquad J = I - \mathbf 1 s^\top
+    """
+    x = check.floating(input, "input")
+    xp = namespace(x)
+    v = elementwise_upstream(x, grad_output) * xp.ones_like(x)
+    return v - softmax(x, dim) * xp.sum(v, axis=dim, keepdims=True)
+
+
+# --- A9 ---------------------------------------------------------------------------------
+def hardmax(input, dim: int = -1):
+    r"""Hardmax: the one-hot vector of the largest logit (ties go to the first index).
+
+    .. math::
+
+        \operatorname{hardmax}(z) = e_{\arg\max_i z_i}
+
+    Parameters
+    ----------
+    input : array_like
+        Logits.
+    dim : int, default -1
+        The class axis.
+
+    Returns
+    -------
+    array
+        Shaped like ``input``, one-hot along ``dim``.
+
+    Notes
+    -----
+    It is :math:`\lim_{T\to0^+}\operatorname{softmax}(z/T)` when the maximum is unique. Its
+    gradient is 0 almost everywhere, so it cannot be trained directly (use a
+    straight-through estimator or Gumbel-softmax). The ONNX ``Hardmax`` operator uses the
+    same tie rule.
+
+    Examples
+    --------
+    >>> import numpy as np, lossbook
+    >>> lossbook.hardmax(np.array([1.0, 3.0, 3.0]))
+    array([0., 1., 0.])
+    """
+    x = check.floating(input, "input")
+    xp = namespace(x)
+    moved = xp.moveaxis(x, dim, -1)
+    out = xp.one_hot(xp.argmax(moved, axis=-1), moved.shape[-1], moved)
+    return xp.moveaxis(out, -1, dim)
+
+
+def hardmax_grad(input, dim: int = -1, *, grad_output=None):
+    r"""Gradient of :func:`hardmax`: zero (it is piecewise constant; undefined at ties).
+
+    .. math::
+
+        \frac{\partial\,\operatorname{hardmax}(z)}{\partial z} = 0
+    """
+    x = check.floating(input, "input")
+    elementwise_upstream(x, grad_output)
+    return namespace(x).zeros_like(x)
+
+
+# --- A10 --------------------------------------------------------------------------------
+def softsign(input):
+    r"""Softsign: a sigmoid-shaped map with polynomial (not exponential) tails.
+
+    .. math::
+
+        f(x) = \frac{x}{1 + |x|}
+
+    Parameters
+    ----------
+    input : array_like
+        Any shape.
+
+    Returns
+    -------
+    array
+        Shaped like ``input``, in :math:`(-1, 1)`.
+
+    References
+    ----------
+    Bergstra et al. 2009; Glorot & Bengio, AISTATS 2010.
+
+    Examples
+    --------
+    >>> import numpy as np, lossbook
+    >>> lossbook.softsign(np.array([-1.0, 3.0]))
+    array([-0.5 ,  0.75])
+    """
+    x = check.floating(input, "input")
+    return x / (1.0 + namespace(x).abs(x))
+
+
+def softsign_grad(input, *, grad_output=None):
+    r"""Gradient (VJP) of :func:`softsign`; :math:`C^1` at 0 with slope 1 there.
+
+    .. math::
+
+        f'(x) = \frac{1}{(1 + |x|)^2}
+    """
+    x = check.floating(input, "input")
+    d = 1.0 + namespace(x).abs(x)
+    return elementwise_upstream(x, grad_output) / (d * d)
+
+
+# --- A11 --------------------------------------------------------------------------------
+def softplus(input, beta: float = 1.0, threshold: float = 20.0):
+    r"""Softplus, a smooth ReLU; linear where :math:`\beta x` exceeds ``threshold`` (PyTorch).
+
+    .. math::
+
+        f(x) = \frac{1}{\beta}\log\bigl(1 + e^{\beta x}\bigr)
+
+    Parameters
+    ----------
+    input : array_like
+        Any shape.
+    beta : float, default 1.0
+        Sharpness; :math:`\beta\to\infty` gives ReLU.
+    threshold : float, default 20.0
+        Above :math:`\beta x >` ``threshold`` the function returns :math:`x`.
+
+    Returns
+    -------
+    array
+        Shaped like ``input``.
+
+    Notes
+    -----
+    Computed as :math:`\max(\beta x,0)+\operatorname{log1p}(e^{-|\beta x|})` divided by
+    :math:`\beta`, which never overflows.
+
+    References
+    ----------
+    Dugas, Bengio, Bélisle, Nadeau & Garcia, NIPS 2000.
+
+    Examples
+    --------
+    >>> import numpy as np, lossbook
+    >>> lossbook.softplus(np.array([0.0, 30.0]))
+    array([ 0.69314718, 30.        ])
+    """
+    x = check.floating(input, "input")
+    check.positive(beta, "beta")
+    xp = namespace(x)
+    bx = beta * x
+    return xp.where(bx > threshold, x, xp.softplus(bx) / beta)
+
+
+def softplus_grad(input, beta: float = 1.0, threshold: float = 20.0, *, grad_output=None):
+    r"""Gradient (VJP) of :func:`softplus`; exactly 1 in the linear regime (PyTorch).
+
+    .. math::
+
+        f'(x) = \sigma(\beta x)
+    """
+    x = check.floating(input, "input")
+    check.positive(beta, "beta")
+    xp = namespace(x)
+    bx = beta * x
+    return xp.where(bx > threshold, 1.0, xp.sigmoid(bx)) * elementwise_upstream(x, grad_output)
+
+
+# --- A12 --------------------------------------------------------------------------------
+def logsigmoid(input):
+    r"""Log of the sigmoid, computed as :math:`-\operatorname{softplus}(-x)`.
+
+    .. math::
+
+        \log\sigma(x) = -\log\bigl(1 + e^{-x}\bigr)
+
+    Parameters
+    ----------
+    input : array_like
+        Any shape.
+
+    Returns
+    -------
+    array
+        Shaped like ``input``; finite for every finite input (``log(sigmoid(x))`` gives
+        ``-inf`` below about -745).
+
+    Examples
+    --------
+    >>> import numpy as np, lossbook
+    >>> lossbook.logsigmoid(np.array([0.0, -1000.0]))
+    array([-6.93147181e-01, -1.00000000e+03])
+    """
+    x = check.floating(input, "input")
+    return namespace(x).logsigmoid(x)
+
+
+def logsigmoid_grad(input, *, grad_output=None):
+    r"""Gradient (VJP) of :func:`logsigmoid`.
+
+    .. math::
+
+        \frac{d}{dx}\log\sigma(x) = \sigma(-x) = 1 - \sigma(x)
+    """
+    x = check.floating(input, "input")
+    return namespace(x).sigmoid(-x) * elementwise_upstream(x, grad_output)
+
+
+# --- A13 --------------------------------------------------------------------------------
+def _maxout_groups(x, num_pieces):
+    if not isinstance(num_pieces, int) or num_pieces < 1:
+        raise ValueError(f"num_pieces must be a positive integer, got {num_pieces!r}")
+    if x.ndim == 0 or x.shape[-1] % num_pieces:
+        raise ValueError(f"input's last axis must be a multiple of num_pieces={num_pieces}; "
+                         f"got shape {tuple(x.shape)}")
+    return namespace(x).reshape(x, tuple(x.shape[:-1]) + (x.shape[-1] // num_pieces, num_pieces))
+
+
+def maxout(input, num_pieces: int = 2):
+    r"""Maxout: the maximum over groups of ``num_pieces`` consecutive affine pieces.
+
+    .. math::
+
+        h_i = \max_{j \in \{1..k\}} z_{ij}
+
+    Parameters
+    ----------
+    input : array_like
+        The pieces :math:`z = xW + b`, shape ``(..., d * k)``; consecutive groups of
+        :math:`k` = ``num_pieces`` entries of the last axis form one unit.
+    num_pieces : int, default 2
+        :math:`k`.
+
+    Returns
+    -------
+    array
+        Shape ``(..., d)``.
+
+    Notes
+    -----
+    With :math:`k=2` and the second piece fixed to 0, maxout is ReLU of the first piece;
+    pieces :math:`(z, az)` give a leaky ReLU and :math:`(z, -z)` give :math:`|z|`. Ties go to
+    the first piece.
+
+    References
+    ----------
+    Goodfellow et al., "Maxout Networks", ICML 2013, arXiv:1302.4389.
+
+    Examples
+    --------
+    >>> import numpy as np, lossbook
+    >>> lossbook.maxout(np.array([1.0, -2.0, 0.5, 4.0]))
+    array([1., 4.])
+    """
+    x = check.floating(input, "input")
+    return namespace(x).max(_maxout_groups(x, num_pieces), axis=-1)
+
+
+def maxout_grad(input, num_pieces: int = 2, *, grad_output=None):
+    r"""Vector–Jacobian product of :func:`maxout`: the incoming gradient goes to the winner.
+
+    .. math::
+
+        \frac{\partial h_i}{\partial z_{ij}} = \mathbb 1[j = j^*_i],
+        \qquad j^*_i = \arg\max_j z_{ij}\ \text{(first on ties)}
+    """
+    x = check.floating(input, "input")
+    xp = namespace(x)
+    groups = _maxout_groups(x, num_pieces)
+    winner = xp.one_hot(xp.argmax(groups, axis=-1), num_pieces, groups)
+    out_shape = tuple(groups.shape[:-1])
+    if grad_output is None:
+        g = xp.ones_like(winner[..., 0])
+    else:
+        g = xp.asarray(grad_output, like=x)
+        if tuple(g.shape) != out_shape:
+            raise ValueError(f"grad_output must have the output's shape {out_shape}, got {tuple(g.shape)}")
+    return xp.reshape(winner * g[..., None], tuple(x.shape))
+
+
+# --- A14 --------------------------------------------------------------------------------
+def _beta_like(x, beta):
+    xp = namespace(x)
+    if isinstance(beta, (int, float)):
+        return xp.asarray(float(beta), like=x)
+    return check.floating(beta, "beta")
+
+
+def swish(input, beta=1.0):
+    r"""Swish, :math:`x\,\sigma(\beta x)`; SiLU is :math:`\beta = 1`.
+
+    .. math::
+
+        f(x) = x\,\sigma(\beta x)
+
+    Parameters
+    ----------
+    input : array_like
+        Any shape.
+    beta : float or array_like, default 1.0
+        Fixed or learnable (broadcast against ``input``); :math:`\beta\to\infty` gives ReLU,
+        :math:`\beta=0` gives :math:`x/2`.
+
+    Returns
+    -------
+    array
+        Shaped like ``input``.
+
+    Notes
+    -----
+    Non-monotone: for :math:`\beta=1` the minimum is at :math:`x^*=-1.27846`, where
+    :math:`f=-0.27846`, and :math:`f'<0` left of it. Bounded below, unbounded above.
+
+    References
+    ----------
+    Ramachandran, Zoph & Le, "Searching for Activation Functions", 2017, arXiv:1710.05941;
+    Elfwing, Uchibe & Doya 2017, arXiv:1702.03118.
+
+    Examples
+    --------
+    >>> import numpy as np, lossbook
+    >>> lossbook.swish(np.array([-1.27846, 2.0]))
+    array([-0.27846454,  1.76159416])
+    """
+    x = check.floating(input, "input")
+    b = _beta_like(x, beta)
+    return x * namespace(x).sigmoid(b * x)
+
+
+def swish_grad(input, beta=1.0, *, grad_output=None):
+    r"""Gradients (VJP) of :func:`swish` for ``input`` and ``beta``.
+
+    .. math::
+
+        \frac{\partial f}{\partial x} = \sigma(\beta x) + \beta x\,\sigma(\beta x)\bigl(1-\sigma(\beta x)\bigr),
+        \qquad
+        \frac{\partial f}{\partial \beta} = x^2\,\sigma(\beta x)\bigl(1-\sigma(\beta x)\bigr)
+
+    Returns
+    -------
+    (array, array)
+        Shaped like ``input`` and like ``beta`` (0-d for a Python float).
+    """
+    x = check.floating(input, "input")
+    xp = namespace(x)
+    b = _beta_like(x, beta)
+    g = elementwise_upstream(x, grad_output)
+    s = xp.sigmoid(b * x)
+    slope = s * xp.sigmoid(-b * x)
+    grad_x = (s + b * x * slope) * g
+    grad_b = _sum_to_shape(xp, x * x * slope * g * xp.ones_like(x), tuple(b.shape))
+    return grad_x, grad_b
+
+
+def silu(input):
+    r"""SiLU, the sigmoid-weighted linear unit: :func:`swish` with :math:`\beta = 1`.
+
+    .. math::
+
+        \operatorname{SiLU}(x) = x\,\sigma(x)
+
+    Parameters
+    ----------
+    input : array_like
+        Any shape.
+
+    Returns
+    -------
+    array
+        Shaped like ``input``.
+
+    References
+    ----------
+    Hendrycks & Gimpel 2016, arXiv:1606.08415; Elfwing et al. 2017, arXiv:1702.03118.
+
+    Examples
+    --------
+    >>> import numpy as np, lossbook
+    >>> lossbook.silu(np.array([0.0, 1.0]))
+    array([0.        , 0.73105858])
+    """
+    return swish(input, 1.0)
+
+
+def silu_grad(input, *, grad_output=None):
+    r"""Gradient (VJP) of :func:`silu`, the input part of :func:`swish_grad` at :math:`\beta=1`.
+
+    .. math::
+
+        \operatorname{SiLU}'(x) = \sigma(x)\bigl(1 + x\,(1-\sigma(x))\bigr)
+    """
+    return swish_grad(input, 1.0, grad_output=grad_output)[0]
+
+
+# --- A15 --------------------------------------------------------------------------------
+def elu(input, alpha: float = 1.0):
+    r"""Exponential linear unit.
+
+    .. math::
+
+        f(x) = \begin{cases} x & x > 0 \\ \alpha\,(e^{x} - 1) & x \le 0 \end{cases}
+
+    Parameters
+    ----------
+    input : array_like
+        Any shape.
+    alpha : float, default 1.0
+        Saturation value :math:`-\alpha` for :math:`x\to-\infty`.
+
+    Returns
+    -------
+    array
+        Shaped like ``input``.
+
+    Notes
+    -----
+    Uses ``expm1`` on :math:`\min(x, 0)`, so the unused branch never overflows.
+
+    References
+    ----------
+    Clevert, Unterthiner & Hochreiter, ICLR 2016, arXiv:1511.07289.
+
+    Examples
+    --------
+    >>> import numpy as np, lossbook
+    >>> lossbook.elu(np.array([-1.0, 2.0]))
+    array([-0.63212056,  2.        ])
+    """
+    x = check.floating(input, "input")
+    xp = namespace(x)
+    return xp.where(x > 0, x, alpha * xp.expm1(xp.minimum(x, 0.0)))
+
+
+def elu_grad(input, alpha: float = 1.0, *, grad_output=None):
+    r"""Gradient (VJP) of :func:`elu`; the negative branch (:math:`\alpha`) at 0, as in PyTorch.
+
+    .. math::
+
+        f'(x) = \begin{cases} 1 & x > 0 \\ \alpha\,e^{x} & x \le 0 \end{cases}
+    """
+    x = check.floating(input, "input")
+    xp = namespace(x)
+    return xp.where(x > 0, 1.0, alpha * xp.exp(xp.minimum(x, 0.0))) * elementwise_upstream(x, grad_output)
+
+
+# --- A16 --------------------------------------------------------------------------------
+def selu(input):
+    r"""Scaled ELU with the self-normalising constants :math:`\lambda, \alpha`.
+
+    .. math::
+
+        f(x) = \lambda\begin{cases} x & x > 0 \\ \alpha\,(e^{x} - 1) & x \le 0 \end{cases},
+        \quad \lambda \approx 1.0507,\ \alpha \approx 1.6733
+
+    Parameters
+    ----------
+    input : array_like
+        Any shape.
+
+    Returns
+    -------
+    array
+        Shaped like ``input``.
+
+    References
+    ----------
+    Klambauer, Unterthiner, Mayr & Hochreiter, "Self-Normalizing Neural Networks",
+    NeurIPS 2017, arXiv:1706.02515.
+
+    Examples
+    --------
+    >>> import numpy as np, lossbook
+    >>> lossbook.selu(np.array([-1.0, 1.0]))
+    array([-1.11133074,  1.05070099])
+    """
+    return SELU_SCALE * elu(input, SELU_ALPHA)
+
+
+def selu_grad(input, *, grad_output=None):
+    r"""Gradient (VJP) of :func:`selu`; :math:`\lambda\alpha` at 0 (negative branch, PyTorch).
+
+    .. math::
+
+        f'(x) = \lambda\begin{cases} 1 & x > 0 \\ \alpha\,e^{x} & x \le 0 \end{cases}
+    """
+    return SELU_SCALE * elu_grad(input, SELU_ALPHA, grad_output=grad_output)
+
+
+# --- A17 --------------------------------------------------------------------------------
+def gelu(input, approximate: str = "none"):
+    r"""Gaussian error linear unit, :math:`x\,\Phi(x)`, exact or with the tanh approximation.
+
+    .. math::
+
+        \operatorname{GELU}(x) = x\,\Phi(x) = \tfrac12 x\Bigl(1 + \operatorname{erf}\bigl(x/\sqrt2\bigr)\Bigr)
+
+    Parameters
+    ----------
+    input : array_like
+        Any shape.
+    approximate : {'none', 'tanh'}, default 'none'
+        ``'tanh'`` uses :math:`\tfrac12x\bigl(1+\tanh(\sqrt{2/\pi}\,(x+0.044715x^3))\bigr)`.
+
+    Returns
+    -------
+    array
+        Shaped like ``input``.
+
+    Notes
+    -----
+    Non-monotone: minimum :math:`-0.16997` at :math:`x=-0.75179`.
+
+    References
+    ----------
+    Hendrycks & Gimpel, "Gaussian Error Linear Units (GELUs)", 2016, arXiv:1606.08415.
+
+    Examples
+    --------
+    >>> import numpy as np, lossbook
+    >>> lossbook.gelu(np.array([-0.75179, 1.0]))
+    array([-0.16997120,  0.84134475])
+    """
+    x = check.floating(input, "input")
+    check.choice(approximate, "approximate", ("none", "tanh"))
+    xp = namespace(x)
+    if approximate == "tanh":
+        return 0.5 * x * (1.0 + xp.tanh(_SQRT_2_OVER_PI * (x + _GELU_CUBIC * x * x * x)))
+    return 0.5 * x * (1.0 + xp.erf(x / _SQRT2))
+
+
+def gelu_grad(input, approximate: str = "none", *, grad_output=None):
+    r"""Gradient (VJP) of :func:`gelu`.
+
+    .. math::
+
+        \operatorname{GELU}'(x) = \Phi(x) + x\,\varphi(x)
+
+    For ``approximate='tanh'``, with :math:`u=\sqrt{2/\pi}\,(x+0.044715x^3)`:
+    :math:`\tfrac12(1+\tanh u)+\tfrac12 x(1-\tanh^2u)\sqrt{2/\pi}\,(1+3\cdot0.044715x^2)`.
+    """
+    x = check.floating(input, "input")
+    check.choice(approximate, "approximate", ("none", "tanh"))
+    xp = namespace(x)
+    g = elementwise_upstream(x, grad_output)
+    if approximate == "tanh":
+        t = xp.tanh(_SQRT_2_OVER_PI * (x + _GELU_CUBIC * x * x * x))
+        du = _SQRT_2_OVER_PI * (1.0 + 3.0 * _GELU_CUBIC * x * x)
+        return (0.5 * (1.0 + t) + 0.5 * x * (1.0 - t * t) * du) * g
+    cdf = 0.5 * (1.0 + xp.erf(x / _SQRT2))
+    pdf = _INV_SQRT_2PI * xp.exp(-0.5 * x * x)
+    return (cdf + x * pdf) * g
+
+
+# --- A18 --------------------------------------------------------------------------------
+def mish(input):
+    r"""Mish, :math:`x\tanh(\operatorname{softplus}(x))`.
+
+    .. math::
+
+        f(x) = x\,\tanh\bigl(\log(1 + e^{x})\bigr)
+
+    Parameters
+    ----------
+    input : array_like
+        Any shape.
+
+    Returns
+    -------
+    array
+        Shaped like ``input``.
+
+    Notes
+    -----
+    Non-monotone: minimum :math:`-0.30884` at :math:`x=-1.19243`.
+
+    References
+    ----------
+    Misra, "Mish: A Self Regularized Non-Monotonic Activation Function", BMVC 2020,
+    arXiv:1908.08681.
+
+    Examples
+    --------
+    >>> import numpy as np, lossbook
+    >>> lossbook.mish(np.array([-1.19243, 1.0]))
+    array([-0.30883752,  0.86509839])
+    """
+    x = check.floating(input, "input")
+    xp = namespace(x)
+    return x * xp.tanh(xp.softplus(x))
+
+
+def mish_grad(input, *, grad_output=None):
+    r"""Gradient (VJP) of :func:`mish`.
+
+    .. math::
+
+        f'(x) = \tanh(\operatorname{sp}(x)) + x\,\operatorname{sech}^2(\operatorname{sp}(x))\,\sigma(x)
+    """
+    x = check.floating(input, "input")
+    xp = namespace(x)
+    t = xp.tanh(xp.softplus(x))
+    return (t + x * (1.0 - t * t) * xp.sigmoid(x)) * elementwise_upstream(x, grad_output)
+
+
+# --- A19 --------------------------------------------------------------------------------
+def hardsigmoid(input):
+    r"""Hard sigmoid, the piecewise-linear sigmoid of PyTorch and Keras 3.
+
+    .. math::
+
+        f(x) = \frac{\operatorname{ReLU6}(x + 3)}{6} = \operatorname{clip}\Bigl(\frac{x}{6} + \frac12,\,0,\,1\Bigr)
+
+    Parameters
+    ----------
+    input : array_like
+        Any shape.
+
+    Returns
+    -------
+    array
+        Shaped like ``input``.
+
+    Notes
+    -----
+    ``tf.keras`` up to 2.15 used :math:`\operatorname{clip}(0.2x+0.5, 0, 1)` instead; at
+    :math:`x=1` the two give 0.6667 and 0.7.
+
+    References
+    ----------
+    Howard et al., "Searching for MobileNetV3", ICCV 2019, arXiv:1905.02244.
+
+    Examples
+    --------
+    >>> import numpy as np, lossbook
+    >>> lossbook.hardsigmoid(np.array([-4.0, 1.0, 4.0]))
+    array([0.        , 0.66666667, 1.        ])
+    """
+    x = check.floating(input, "input")
+    return namespace(x).clip(x / 6.0 + 0.5, 0.0, 1.0)
+
+
+def hardsigmoid_grad(input, *, grad_output=None):
+    r"""Gradient (VJP) of :func:`hardsigmoid`; 0 at :math:`\pm3` (PyTorch).
+
+    .. math::
+
+        f'(x) = \tfrac16\,\mathbb 1[-3 < x < 3]
+    """
+    x = check.floating(input, "input")
+    xp = namespace(x)
+    return xp.where((x > -3.0) & (x < 3.0), 1.0 / 6.0, 0.0) * elementwise_upstream(x, grad_output)
+
+
+# --- A20 --------------------------------------------------------------------------------
+def hardswish(input):
+    r"""Hard swish, :math:`x` times :func:`hardsigmoid`.
+
+    .. math::
+
+        f(x) = x\,\frac{\operatorname{ReLU6}(x + 3)}{6}
+
+    Parameters
+    ----------
+    input : array_like
+        Any shape.
+
+    Returns
+    -------
+    array
+        Shaped like ``input``.
+
+    References
+    ----------
+    Howard et al., "Searching for MobileNetV3", ICCV 2019, arXiv:1905.02244.
+
+    Examples
+    --------
+    >>> import numpy as np, lossbook
+    >>> lossbook.hardswish(np.array([-4.0, 1.0, 4.0]))
+    array([-0.        ,  0.66666667,  4.        ])
+    """
+    x = check.floating(input, "input")
+    return x * namespace(x).clip(x / 6.0 + 0.5, 0.0, 1.0)
+
+
+def hardswish_grad(input, *, grad_output=None):
+    r"""Gradient (VJP) of :func:`hardswish`; PyTorch uses the middle piece on the closed
+    interval, so :math:`f'(-3)=-\tfrac12` and :math:`f'(3)=\tfrac32`.
+
+    .. math::
+
+        f'(x) = \begin{cases} 0 & x < -3 \\ \frac{2x + 3}{6} & -3 \le x \le 3 \\ 1 & x > 3 \end{cases}
+    """
+    x = check.floating(input, "input")
+    xp = namespace(x)
+    d = xp.where(x < -3.0, 0.0, xp.where(x <= 3.0, x / 3.0 + 0.5, 1.0))
+    return d * elementwise_upstream(x, grad_output)
+
+
+def hardtanh(input, min_val: float = -1.0, max_val: float = 1.0):
+    r"""Hard tanh: the identity clipped to ``[min_val, max_val]``.
+
+    .. math::
+
+        f(x) = \operatorname{clip}(x, a, b)
+
+    Parameters
+    ----------
+    input : array_like
+        Any shape.
+    min_val, max_val : float, default -1.0, 1.0
+        :math:`a < b`.
+
+    Returns
+    -------
+    array
+        Shaped like ``input``.
+
+    Examples
+    --------
+    >>> import numpy as np, lossbook
+    >>> lossbook.hardtanh(np.array([-2.0, 0.5, 2.0]))
+    array([-1. ,  0.5,  1. ])
+    """
+    x = check.floating(input, "input")
+    if not min_val < max_val:
+        raise ValueError(f"min_val must be smaller than max_val, got {min_val} and {max_val}")
+    return namespace(x).clip(x, min_val, max_val)
+
+
+def hardtanh_grad(input, min_val: float = -1.0, max_val: float = 1.0, *, grad_output=None):
+    r"""Gradient (VJP) of :func:`hardtanh`; 0 at both boundaries (PyTorch).
+
+    .. math::
+
+        f'(x) = \mathbb 1[a < x < b]
+    """
+    x = check.floating(input, "input")
+    xp = namespace(x)
+    return xp.where((x > min_val) & (x < max_val), 1.0, 0.0) * elementwise_upstream(x, grad_output)
+
+
+def relu6(input):
+    r"""ReLU capped at 6: :func:`hardtanh` on :math:`[0, 6]`.
+
+    .. math::
+
+        \operatorname{ReLU6}(x) = \min(\max(0, x), 6)
+
+    Parameters
+    ----------
+    input : array_like
+        Any shape.
+
+    Returns
+    -------
+    array
+        Shaped like ``input``.
+
+    Examples
+    --------
+    >>> import numpy as np, lossbook
+    >>> lossbook.relu6(np.array([-1.0, 3.0, 7.0]))
+    array([0., 3., 6.])
+    """
+    return hardtanh(input, 0.0, 6.0)
+
+
+def relu6_grad(input, *, grad_output=None):
+    r"""Gradient (VJP) of :func:`relu6`; 0 at 0 and at 6 (PyTorch).
+
+    .. math::
+
+        \operatorname{ReLU6}'(x) = \mathbb 1[0 < x < 6]
+    """
+    return hardtanh_grad(input, 0.0, 6.0, grad_output=grad_output)
+
+
+# --- registry entries -------------------------------------------------------------------
+def _unary(avoid=(0.0,), low=-4.0, high=4.0, **kwargs):
+    """Example: one float64 array away from the kinks, plus fixed hyper-parameters."""
+    return lambda seed: ((real(seed, (3, 5), low, high, avoid),), dict(kwargs))
+
+
+def _k(value):
+    """A float64 NumPy array (kink points and expected gradients)."""
+    import numpy as np
+
+    return np.asarray(value, dtype=np.float64)
+
+
+_X = Curve("x", (-6.0, 6.0))
+_SAT = "activations_saturating"
+_RECT = "activations_rectifiers"
+_NORM = "normalising_maps"
+
+
+def _spec(name, catalog_id, chapter, chinese, reference, paper="", **kwargs):
+    module = globals()
+    kwargs.setdefault("curve", _X)
+    kwargs.setdefault("example", _unary())
+    return Spec(name=name, value=module[name], grad=module[name + "_grad"], family="activation",
+                catalog_id=catalog_id, chapter=chapter, chinese=chinese, reference=reference,
+                paper=paper, **kwargs)
+
+
+SPECS = (
+    _spec("identity", "A1", _SAT, "恒等(线性)激活函数", "torch.nn.Identity; keras.activations.linear"),
+    _spec("sigmoid", "A2", _SAT, "Sigmoid 函数", "torch.sigmoid; scipy.special.expit",
+          "LeCun, Bottou, Orr & Müller, Efficient BackProp, 1998", example=_unary(low=-8, high=8)),
+    _spec("tanh", "A3", _SAT, "双曲正切函数", "torch.tanh; numpy.tanh",
+          "LeCun, Bottou, Orr & Müller, Efficient BackProp, 1998"),
+    _spec("softsign", "A10", _SAT, "Softsign 函数", "torch.nn.functional.softsign",
+          "Glorot & Bengio, AISTATS 2010"),
+    _spec("hardsigmoid", "A19", _SAT, "硬 Sigmoid 函数", "torch.nn.functional.hardsigmoid",
+          "Howard et al., Searching for MobileNetV3, ICCV 2019, arXiv:1905.02244", in_seeds=False,
+          example=_unary(avoid=(-3.0, 3.0), low=-5, high=5),
+          kinks=(Kink((_k(-3.0),), {}, _k(0.0), "boundary: 0, as in PyTorch"),
+                 Kink((_k(3.0),), {}, _k(0.0), "boundary: 0, as in PyTorch"))),
+    _spec("hardtanh", "A20", _SAT, "硬双曲正切函数", "torch.nn.functional.hardtanh", in_seeds=False,
+          params=(Param("min_val", -1.0, -3.0, 0.0), Param("max_val", 1.0, 0.5, 3.0)),
+          example=_unary(avoid=(-1.5, 2.0), min_val=-1.5, max_val=2.0),
+          kinks=(Kink((_k(-1.0),), {}, _k(0.0), "boundary: 0, as in PyTorch"),
+                 Kink((_k(1.0),), {}, _k(0.0), "boundary: 0, as in PyTorch"))),
+    _spec("relu", "A4", _RECT, "修正线性单元", "torch.relu",
+          "Nair & Hinton, ICML 2010; Glorot, Bordes & Bengio, AISTATS 2011",
+          kinks=(Kink((_k(0.0),), {}, _k(0.0), "subgradient 0 at 0, as in PyTorch"),)),
+    _spec("leaky_relu", "A5", _RECT, "带泄露修正线性单元", "torch.nn.functional.leaky_relu",
+          "Maas, Hannun & Ng, ICML WDLASL 2013",
+          params=(Param("negative_slope", 0.01, 0.0, 0.5),), example=_unary(negative_slope=0.2),
+          kinks=(Kink((_k(0.0),), {}, _k(0.01), "negative_slope at 0, as in PyTorch"),)),
+    _spec("prelu", "A6", _RECT, "参数化修正线性单元", "torch.nn.functional.prelu",
+          "He, Zhang, Ren & Sun, Delving Deep into Rectifiers, ICCV 2015, arXiv:1502.01852",
+          wrt=(0, 1), params=(Param("weight", 0.25, -0.5, 1.0, doc="the learned slope"),),
+          curve=Curve("x", (-6.0, 6.0), call=lambda x, p: ((x, _k(p["weight"]).reshape(1)), {})),
+          example=lambda seed: ((real(seed, (4, 3, 2)), real(seed + 1, (3,), 0.05, 0.6, avoid=())), {}),
+          kinks=(Kink((_k([[0.0, 1.0]]), _k([0.25])), {}, (_k([[0.25, 1.0]]), _k([0.0])),
+                      "input gradient a, weight gradient 0 at x = 0, as in PyTorch"),)),
+    _spec("elu", "A15", _RECT, "指数线性单元", "torch.nn.functional.elu",
+          "Clevert, Unterthiner & Hochreiter, ICLR 2016, arXiv:1511.07289", in_seeds=False,
+          params=(Param("alpha", 1.0, 0.1, 3.0),), example=_unary(alpha=1.7),
+          kinks=(Kink((_k(0.0),), {}, _k(1.0), "negative branch (alpha) at 0, as in PyTorch"),)),
+    _spec("selu", "A16", _RECT, "缩放指数线性单元", "torch.nn.functional.selu",
+          "Klambauer et al., Self-Normalizing Neural Networks, NeurIPS 2017, arXiv:1706.02515",
+          in_seeds=False,
+          kinks=(Kink((_k(0.0),), {}, _k(SELU_SCALE * SELU_ALPHA), "negative branch at 0, as in PyTorch"),)),
+    _spec("softplus", "A11", _RECT, "Softplus 函数", "torch.nn.functional.softplus",
+          "Dugas et al., Incorporating Second-Order Functional Knowledge..., NIPS 2000",
+          params=(Param("beta", 1.0, 0.25, 8.0, log=True), Param("threshold", 20.0, 1.0, 40.0)),
+          example=_unary(low=-6, high=6, avoid=(), beta=1.5, threshold=5.0)),
+    _spec("maxout", "A13", _RECT, "Maxout 单元", "x.view(..., d, k).max(-1).values (no built-in)",
+          "Goodfellow et al., Maxout Networks, ICML 2013, arXiv:1302.4389", curve=None,
+          params=(Param("num_pieces", 2, 1, 5),),
+          example=lambda seed: ((real(seed, (3, 12), avoid=()), ), {"num_pieces": 3}),
+          kinks=(Kink((_k([1.0, 1.0]),), {}, _k([1.0, 0.0]), "ties go to the first piece, as torch.max"),)),
+    _spec("swish", "A14", _RECT, "Swish 函数", "x * torch.sigmoid(beta * x); torch.nn.functional.silu for beta = 1",
+          "Ramachandran, Zoph & Le, Searching for Activation Functions, 2017, arXiv:1710.05941",
+          wrt=(0, 1), params=(Param("beta", 1.0, 0.1, 10.0, log=True),),
+          curve=Curve("x", (-6.0, 6.0), call=lambda x, p: ((x, float(p["beta"])), {})),
+          example=lambda seed: ((real(seed, (3, 5)), real(seed + 7, (5,), 0.3, 3.0, avoid=())), {})),
+    _spec("silu", "A14", _RECT, "Sigmoid 加权线性单元", "torch.nn.functional.silu",
+          "Elfwing, Uchibe & Doya 2017, arXiv:1702.03118; Hendrycks & Gimpel 2016", in_seeds=False),
+    _spec("gelu", "A17", _RECT, "高斯误差线性单元", "torch.nn.functional.gelu",
+          "Hendrycks & Gimpel, Gaussian Error Linear Units (GELUs), 2016, arXiv:1606.08415",
+          in_seeds=False, params=(Param("approximate", "none", options=("none", "tanh")),)),
+    _spec("mish", "A18", _RECT, "Mish 函数", "torch.nn.functional.mish",
+          "Misra, Mish, BMVC 2020, arXiv:1908.08681", in_seeds=False),
+    _spec("hardswish", "A20", _RECT, "硬 Swish 函数", "torch.nn.functional.hardswish",
+          "Howard et al., Searching for MobileNetV3, ICCV 2019, arXiv:1905.02244", in_seeds=False,
+          example=_unary(avoid=(-3.0, 3.0), low=-5, high=5),
+          kinks=(Kink((_k(-3.0),), {}, _k(-0.5), "middle piece on the closed interval, as in PyTorch"),
+                 Kink((_k(3.0),), {}, _k(1.5), "middle piece on the closed interval, as in PyTorch"))),
+    _spec("relu6", "A20", _RECT, "ReLU6", "torch.nn.functional.relu6", in_seeds=False,
+          example=_unary(avoid=(0.0, 6.0), low=-3, high=9),
+          kinks=(Kink((_k(0.0),), {}, _k(0.0), "boundary: 0, as in PyTorch"),
+                 Kink((_k(6.0),), {}, _k(0.0), "boundary: 0, as in PyTorch"))),
+    _spec("softmax", "A7", _NORM, "Softmax 函数(归一化指数函数)", "torch.softmax; scipy.special.softmax",
+          "Bridle 1990", curve=None, example=_unary(avoid=(), dim=0)),
+    _spec("log_softmax", "A8", _NORM, "对数 Softmax", "torch.nn.functional.log_softmax; scipy.special.log_softmax",
+          in_seeds=False, curve=None, example=_unary(avoid=(), dim=-1)),
+    _spec("hardmax", "A9", _NORM, "Hardmax(硬最大值)", "numpy.eye(C)[z.argmax(-1)]; ONNX Hardmax",
+          curve=None, example=_unary(avoid=())),
+    _spec("logsigmoid", "A12", _NORM, "对数 Sigmoid", "torch.nn.functional.logsigmoid; scipy.special.log_expit",
+          in_seeds=False, example=_unary(avoid=(), low=-8, high=8)),
+)
