@@ -24,6 +24,11 @@ def _torch_unary(fn):
     return lambda args, kwargs: fn(_t(args[0]), **kwargs)
 
 
+def _torch_pair(fn):
+    """A torch loss of ``(input, target)`` called on the example's tensors."""
+    return lambda args, kwargs: fn(_t(args[0]), _t(args[1]), **kwargs)
+
+
 def _swish(args, kwargs):
     x, beta = _t(args[0]), _t(args[1]) if len(args) > 1 else kwargs.get("beta", 1.0)
     return x * torch.sigmoid(beta * x)
@@ -67,7 +72,27 @@ REFERENCES = {
     "log_softmax": lambda args, kwargs: F.log_softmax(_t(args[0]), dim=kwargs.get("dim", -1)),
     "hardmax": _hardmax,
     "logsigmoid": _torch_unary(F.logsigmoid),
+    # --- regression (catalog part E) ---
+    "mse_loss": _torch_pair(F.mse_loss),
 }
+
+def _sklearn_mean(metric, args, kwargs, scale=1.0, **options):
+    """A scikit-learn mean metric of ``(y_true=target, y_pred=input)``, flattened.
+
+    scikit-learn's regression metrics average over samples (then over outputs); on the
+    flattened arrays that is PyTorch's ``'mean'``, and ``n`` times it is ``'sum'``.
+    """
+    import sklearn.metrics
+
+    y_pred, y_true = np.ravel(args[0]), np.ravel(args[1])
+    value = scale * getattr(sklearn.metrics, metric)(y_true, y_pred, **options)
+    reduction = kwargs.get("reduction", "mean")
+    if reduction == "sum":
+        return value * y_true.size
+    if reduction != "mean":
+        raise ValueError(f"the scikit-learn reference has no reduction {reduction!r}")
+    return value
+
 
 #: Second, non-torch references (scipy) for entries that have one: checked too.
 SCIPY_REFERENCES = {
@@ -76,6 +101,8 @@ SCIPY_REFERENCES = {
     "log_softmax": lambda args, kwargs: sp.log_softmax(args[0], axis=kwargs.get("dim", -1)),
     "logsigmoid": lambda args, kwargs: sp.log_expit(args[0]),
     "gelu": lambda args, kwargs: args[0] * sp.ndtr(args[0]),
+    # --- regression (catalog part E): scikit-learn metrics ---
+    "mse_loss": lambda args, kwargs: _sklearn_mean("mean_squared_error", args, kwargs),
 }
 
 FD_ONLY: dict[str, str] = {}
