@@ -73,7 +73,19 @@ REFERENCES = {
     "hardmax": _hardmax,
     "logsigmoid": _torch_unary(F.logsigmoid),
     # --- regression (catalog part E) ---
+    "l1_loss": _torch_pair(F.l1_loss),
     "mse_loss": _torch_pair(F.mse_loss),
+    "rmse_loss": lambda args, kwargs: _sklearn_root("root_mean_squared_error", args, kwargs),
+    "mape_loss": lambda args, kwargs: _sklearn_mean("mean_absolute_percentage_error", args, kwargs,
+                                                    scale=100.0),
+    "msle_loss": lambda args, kwargs: _sklearn_mean("mean_squared_log_error", args, kwargs),
+    "rmsle_loss": lambda args, kwargs: _sklearn_root("root_mean_squared_log_error", args, kwargs),
+    "huber_loss": _torch_pair(F.huber_loss),
+    "smooth_l1_loss": _torch_pair(F.smooth_l1_loss),
+    "log_cosh_loss": lambda args, kwargs: _keras_log_cosh(_t(args[0]), _t(args[1]), **kwargs),
+    "quantile_loss": lambda args, kwargs: _sklearn_mean(
+        "mean_pinball_loss", args, {k: v for k, v in kwargs.items() if k != "tau"},
+        alpha=kwargs.get("tau", 0.5)),
 }
 
 def _sklearn_mean(metric, args, kwargs, scale=1.0, **options):
@@ -94,6 +106,27 @@ def _sklearn_mean(metric, args, kwargs, scale=1.0, **options):
     return value
 
 
+def _sklearn_root(metric, args, kwargs):
+    """A scikit-learn root metric (RMSE, RMSLE): ``'sum'`` is the root of the summed squares."""
+    import sklearn.metrics
+
+    y_pred, y_true = np.ravel(args[0]), np.ravel(args[1])
+    value = getattr(sklearn.metrics, metric)(y_true, y_pred)
+    reduction = kwargs.get("reduction", "mean")
+    if reduction == "sum":
+        return value * np.sqrt(y_true.size)
+    if reduction != "mean":
+        raise ValueError(f"the scikit-learn reference has no reduction {reduction!r}")
+    return value
+
+
+def _keras_log_cosh(input, target, reduction="mean"):
+    """Keras's ``log_cosh``: ``r + softplus(-2r) - log 2``, with PyTorch's reductions."""
+    r = input - target
+    loss = r + F.softplus(-2.0 * r) - np.log(2.0)
+    return {"mean": loss.mean, "sum": loss.sum, "none": lambda: loss}[reduction]()
+
+
 #: Second, non-torch references (scipy) for entries that have one: checked too.
 SCIPY_REFERENCES = {
     "sigmoid": lambda args, kwargs: sp.expit(args[0]),
@@ -102,7 +135,14 @@ SCIPY_REFERENCES = {
     "logsigmoid": lambda args, kwargs: sp.log_expit(args[0]),
     "gelu": lambda args, kwargs: args[0] * sp.ndtr(args[0]),
     # --- regression (catalog part E): scikit-learn metrics ---
+    "l1_loss": lambda args, kwargs: _sklearn_mean("mean_absolute_error", args, kwargs),
     "mse_loss": lambda args, kwargs: _sklearn_mean("mean_squared_error", args, kwargs),
 }
 
-FD_ONLY: dict[str, str] = {}
+FD_ONLY: dict[str, str] = {
+    # --- regression (catalog part E) ---
+    "mbe": "no library function (it is numpy.mean(input - target)); golden values in "
+           "tests/test_golden_regression.py",
+    "smape_loss": "no implementation in torch, scikit-learn or scipy (catalog §R); golden values "
+                  "in tests/test_golden_regression.py",
+}
