@@ -77,48 +77,40 @@ REFERENCES = {
     # --- regression (catalog part E) ---
     "l1_loss": _torch_pair(F.l1_loss),
     "mse_loss": _torch_pair(F.mse_loss),
-    "rmse_loss": lambda args, kwargs: _sklearn_root("root_mean_squared_error", args, kwargs),
-    "mape_loss": lambda args, kwargs: _sklearn_mean("mean_absolute_percentage_error", args, kwargs,
+    "rmse_loss": lambda args, kwargs: _sklearn("root_mean_squared_error", args, kwargs, root=True),
+    "mape_loss": lambda args, kwargs: _sklearn("mean_absolute_percentage_error", args, kwargs,
                                                     scale=100.0),
-    "msle_loss": lambda args, kwargs: _sklearn_mean("mean_squared_log_error", args, kwargs),
-    "rmsle_loss": lambda args, kwargs: _sklearn_root("root_mean_squared_log_error", args, kwargs),
+    "msle_loss": lambda args, kwargs: _sklearn("mean_squared_log_error", args, kwargs),
+    "rmsle_loss": lambda args, kwargs: _sklearn("root_mean_squared_log_error", args, kwargs, root=True),
     "huber_loss": _torch_pair(F.huber_loss),
     "smooth_l1_loss": _torch_pair(F.smooth_l1_loss),
     "log_cosh_loss": lambda args, kwargs: _keras_log_cosh(_t(args[0]), _t(args[1]), **kwargs),
-    "quantile_loss": lambda args, kwargs: _sklearn_mean(
+    "quantile_loss": lambda args, kwargs: _sklearn(
         "mean_pinball_loss", args, {k: v for k, v in kwargs.items() if k != "tau"},
         alpha=kwargs.get("tau", 0.5)),
 }
 
-def _sklearn_mean(metric, args, kwargs, scale=1.0, **options):
-    """A scikit-learn mean metric of ``(y_true=target, y_pred=input)``, flattened.
+def _sklearn(metric, args, kwargs, scale=1.0, root=False, **options):
+    """A scikit-learn regression metric of ``(y_true=target, y_pred=input)``, PyTorch-reduced.
 
-    scikit-learn's regression metrics average over samples (then over outputs); on the
-    flattened arrays that is PyTorch's ``'mean'``, and ``n`` times it is ``'sum'``.
+    scikit-learn averages over samples (then over outputs): on the flattened arrays that is
+    PyTorch's ``'mean'``. ``'none'`` puts every element in its own output column (one
+    sample, ``multioutput='raw_values'``), giving the per-element values. ``'sum'`` is ``n``
+    times ``'mean'``, or ``sqrt(n)`` times it for a root metric (RMSE, RMSLE: lossbook's
+    ``'sum'`` is the root of the summed squares).
     """
     import sklearn.metrics
 
-    y_pred, y_true = np.ravel(args[0]), np.ravel(args[1])
-    value = scale * getattr(sklearn.metrics, metric)(y_true, y_pred, **options)
+    fn = getattr(sklearn.metrics, metric)
+    y_pred, y_true = (a.detach().cpu().numpy() if isinstance(a, torch.Tensor) else np.asarray(a)
+                      for a in args[:2])
     reduction = kwargs.get("reduction", "mean")
+    if reduction == "none":
+        raw = fn(y_true.reshape(1, -1), y_pred.reshape(1, -1), multioutput="raw_values", **options)
+        return scale * raw.reshape(y_true.shape)
+    value = scale * fn(y_true.ravel(), y_pred.ravel(), **options)
     if reduction == "sum":
-        return value * y_true.size
-    if reduction != "mean":
-        raise ValueError(f"the scikit-learn reference has no reduction {reduction!r}")
-    return value
-
-
-def _sklearn_root(metric, args, kwargs):
-    """A scikit-learn root metric (RMSE, RMSLE): ``'sum'`` is the root of the summed squares."""
-    import sklearn.metrics
-
-    y_pred, y_true = np.ravel(args[0]), np.ravel(args[1])
-    value = getattr(sklearn.metrics, metric)(y_true, y_pred)
-    reduction = kwargs.get("reduction", "mean")
-    if reduction == "sum":
-        return value * np.sqrt(y_true.size)
-    if reduction != "mean":
-        raise ValueError(f"the scikit-learn reference has no reduction {reduction!r}")
+        return value * (np.sqrt(y_true.size) if root else y_true.size)
     return value
 
 
@@ -137,8 +129,8 @@ SCIPY_REFERENCES = {
     "logsigmoid": lambda args, kwargs: sp.log_expit(args[0]),
     "gelu": lambda args, kwargs: args[0] * sp.ndtr(args[0]),
     # --- regression (catalog part E): scikit-learn metrics ---
-    "l1_loss": lambda args, kwargs: _sklearn_mean("mean_absolute_error", args, kwargs),
-    "mse_loss": lambda args, kwargs: _sklearn_mean("mean_squared_error", args, kwargs),
+    "l1_loss": lambda args, kwargs: _sklearn("mean_absolute_error", args, kwargs),
+    "mse_loss": lambda args, kwargs: _sklearn("mean_squared_error", args, kwargs),
 }
 
 FD_ONLY: dict[str, str] = {

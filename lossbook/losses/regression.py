@@ -454,7 +454,7 @@ def _log1p_pair(x, t, name):
     """``log1p`` of both arguments, after checking they exceed -1."""
     if check.enabled():
         for value, label in ((x, "input"), (t, "target")):
-            low = float(value.min())
+            low = float(check.to_host(value).min())
             if low <= -1.0:
                 raise ValueError(f"{label} must be greater than -1 in {name} (it takes log(1 + {label})), "
                                  f"got a minimum of {low:.6g}")
