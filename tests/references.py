@@ -120,6 +120,49 @@ def _cross_entropy_scipy(args, kwargs):
     return _reduce_np(loss, reduction)
 
 
+def _margin_torch(fn):
+    """A margin loss written with torch ops on m = y * f, then reduced like PyTorch."""
+    def reference(args, kwargs):
+        f, y = _t(args[0]), _t(args[1]).to(_t(args[0]).dtype)
+        return _reduce_torch(fn(y * f), kwargs.get("reduction", "mean"))
+    return reference
+
+
+def _squared_hinge_torch(args, kwargs):
+    """max(0, 1 - y f)^2 = 2 * F.multi_margin_loss(p=2) on the two-class scores [0, f]."""
+    f, y = _t(args[0]), _t(args[1])
+    scores = torch.stack([torch.zeros_like(f), f], dim=-1).reshape(-1, 2)
+    index = ((y.reshape(-1) + 1) / 2).long()
+    loss = 2.0 * F.multi_margin_loss(scores, index, p=2, reduction="none").reshape(f.shape)
+    return _reduce_torch(loss, kwargs.get("reduction", "mean"))
+
+
+def _zero_one_sklearn(args, kwargs):
+    from sklearn.metrics import zero_one_loss
+
+    f, y = args
+    prediction = np.where(f > 0, 1.0, -1.0)
+    reduction = kwargs.get("reduction", "mean")
+    if reduction == "none":
+        return np.array([zero_one_loss([a], [b]) for a, b in zip(y.ravel(), prediction.ravel())]
+                        ).reshape(f.shape)
+    return zero_one_loss(y.ravel(), prediction.ravel(), normalize=reduction == "mean")
+
+
+def _hinge_sklearn(args, kwargs):
+    """sklearn.metrics.hinge_loss (mean of max(0, 1 - y f) for labels {-1, +1})."""
+    from sklearn.metrics import hinge_loss
+
+    f, y = args
+    reduction = kwargs.get("reduction", "mean")
+    if reduction == "none":
+        # one sample at a time (sklearn needs both labels present to infer the classes)
+        return np.array([hinge_loss([-1.0, 1.0, b], [0.0, 0.0, a]) * 3 - 2
+                         for a, b in zip(f.ravel(), y.ravel())]).reshape(f.shape)
+    mean = hinge_loss(y.ravel(), f.ravel())
+    return mean if reduction == "mean" else mean * f.size
+
+
 REFERENCES = {
     # --- activations (catalog part A) ---
     "identity": lambda args, kwargs: torch.nn.Identity()(_t(args[0])),
@@ -155,6 +198,12 @@ REFERENCES = {
     "binary_cross_entropy": _torch_loss(F.binary_cross_entropy),
     "binary_cross_entropy_with_logits": _torch_loss(F.binary_cross_entropy_with_logits),
     "logistic_loss": _torch_loss(F.soft_margin_loss),
+    # --- margin losses (catalog part C) ---
+    "zero_one_loss": _zero_one_sklearn,
+    "hinge_loss": _margin_torch(lambda m: (1.0 - m).clamp(min=0.0)),
+    "squared_hinge_loss": _squared_hinge_torch,
+    "hinge_embedding_loss": _torch_loss(F.hinge_embedding_loss),
+    "multi_margin_loss": _torch_loss(F.multi_margin_loss),
 }
 
 #: Second, non-torch references (scipy) for entries that have one: checked too.
@@ -167,6 +216,12 @@ SCIPY_REFERENCES = {
     "entropy": _entropy_scipy,
     "kl_div": _kl_scipy,
     "cross_entropy": _cross_entropy_scipy,
+    "hinge_loss": _hinge_sklearn,
 }
 
-FD_ONLY: dict[str, str] = {}
+FD_ONLY: dict[str, str] = {
+    "perceptron_loss": "no library exposes the perceptron criterion as a function (sklearn's "
+                       "Perceptron only trains); FD, autograd and golden values",
+    "exponential_loss": "no public library function (sklearn's GradientBoostingClassifier"
+                        "(loss='exponential') keeps it private); FD, autograd and golden values",
+}
