@@ -14,6 +14,7 @@
   located as the root of our analytic derivative.
 * :func:`kink_table`: every kink convention of the registry next to what the pinned PyTorch
   returns there, for the chapters' tables.
+* :func:`fit_prelu_slope`: PReLU's slope is a parameter learned by gradient descent.
 * :func:`maxout_pieces`: lay out affine pieces the way :func:`lossbook.maxout` expects them.
 * :func:`keras2_hard_sigmoid`: the older ``tf.keras`` (<= 2.15) hard sigmoid, for comparison
   figures only (it is not a registry entry; the book's ``hardsigmoid`` is PyTorch's).
@@ -32,6 +33,7 @@ from .registry import get
 __all__ = [
     "Propagation", "propagate", "init_weight", "INITS", "Training", "train_mlp", "digits",
     "stationary_point", "KinkTable", "kink_table", "maxout_pieces", "keras2_hard_sigmoid",
+    "fit_prelu_slope",
 ]
 
 #: Weight initialisations of :func:`init_weight`: name -> what it draws.
@@ -348,6 +350,43 @@ def _train_mlp(name, depth, width, steps, batch_size, lr, init, seed, record_eve
     table = np.asarray(stats, dtype=np.float64)  # (records, depth, 4)
     return Training(name, losses, np.asarray(record_steps), np.asarray(errors),
                     table[..., 0], table[..., 1], table[..., 2], table[..., 3], initial, final)
+
+
+def fit_prelu_slope(target_slope: float = 0.2, *, n: int = 512, steps: int = 100, lr: float = 0.2,
+                    init: float = 0.25, noise: float = 0.05, seed: int = 0) -> np.ndarray:
+    """Learn PReLU's slope :math:`a` from data :math:`y = \\operatorname{LeakyReLU}_{a^*}(x) + \\varepsilon`.
+
+    A :class:`lossbook.autograd.PReLU` (its backward is :func:`lossbook.prelu_grad`) is fitted
+    by full-batch gradient descent on the mean squared error, from ``init`` (PyTorch's 0.25).
+
+    Returns
+    -------
+    ndarray, shape (steps + 1,)
+        The slope before training and after each step.
+
+    Examples
+    --------
+    >>> from lossbook.experiments_activations import fit_prelu_slope
+    >>> round(float(fit_prelu_slope(0.2)[-1]), 2)
+    0.2
+    """
+    import torch
+
+    from .autograd import PReLU
+
+    rng = np.random.default_rng(seed)
+    x = torch.as_tensor(rng.normal(0.0, 2.0, n))
+    y = torch.where(x > 0, x, target_slope * x) + noise * torch.as_tensor(rng.standard_normal(n))
+    layer = PReLU(1, init=init).double()
+    history = [float(layer.weight.detach())]
+    for _ in range(steps):
+        loss = torch.mean((layer(x) - y) ** 2)
+        layer.weight.grad = None
+        loss.backward()
+        with torch.no_grad():
+            layer.weight -= lr * layer.weight.grad
+        history.append(float(layer.weight.detach()))
+    return np.asarray(history)
 
 
 # --- facts about single activations ---------------------------------------------------------

@@ -185,3 +185,10 @@ def test_kink_table_reports_a_disagreement(monkeypatch):
     monkeypatch.setitem(REGISTRY, "_wrong_relu", wrong)
     table = ex.kink_table(["_wrong_relu"])
     assert table.rows[0]["agree"] is False and not table.all_agree
+
+
+def test_fit_prelu_slope_recovers_the_slope():
+    for target in (0.05, 0.2, 0.6):
+        history = ex.fit_prelu_slope(target)
+        assert history[0] == 0.25
+        assert history[-1] == pytest.approx(target, abs=0.01)

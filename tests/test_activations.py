@@ -289,3 +289,32 @@ def test_logsigmoid_stable_form():
     assert np.isneginf(naive[0]) and np.isneginf(naive[1])
     np.testing.assert_allclose(lossbook.logsigmoid(x), F.logsigmoid(torch.tensor(x)).numpy(), rtol=1e-15)
     np.testing.assert_allclose(lossbook.logsigmoid(x)[:2], [-1000.0, -750.0], rtol=1e-15)
+
+
+# --- the student checker on activations with two differentiable arguments --------------------
+def test_check_accepts_one_gradient_per_argument_of_different_shapes():
+    """swish(x, beta) with beta broadcast: the beta gradient is summed to beta's shape."""
+    def swish_grad(x, beta):
+        s = 1.0 / (1.0 + np.exp(-beta * x))
+        return s + beta * x * s * (1.0 - s), (x * x * s * (1.0 - s)).sum(axis=0)
+
+    assert lossbook.check("swish", grad=swish_grad).ok
+
+    def wrong_beta_grad(x, beta):
+        dx, dbeta = swish_grad(x, beta)
+        return dx, 2.0 * dbeta
+
+    report = lossbook.check("swish", grad=wrong_beta_grad)
+    assert not report.ok and "gradient for beta" in repr(report)
+
+
+def test_check_of_prelu_gradient_with_per_channel_and_shared_slopes():
+    def prelu_grad(x, w):
+        shape = (1, -1) + (1,) * (x.ndim - 2) if w.size > 1 else (1,) * x.ndim
+        a = w.reshape(shape)
+        gx = np.where(x > 0, 1.0, a * np.ones_like(x))
+        axes = tuple(i for i in range(x.ndim) if i != 1) if w.size > 1 else None
+        gw = np.where(x > 0, 0.0, x).sum(axis=axes)
+        return gx, np.reshape(gw, w.shape)
+
+    assert lossbook.check("prelu", grad=prelu_grad).ok
