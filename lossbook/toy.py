@@ -18,7 +18,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-__all__ = ["two_blobs", "blobs", "LinearFit", "fit_linear", "SoftmaxFit", "fit_softmax"]
+__all__ = ["two_blobs", "blobs", "LinearFit", "fit_linear", "SoftmaxFit", "fit_softmax",
+           "conditional_risk", "population_minimiser"]
 
 
 def two_blobs(n: int = 200, *, seed: int = 0, distance: float = 2.5, spread: float = 1.0,
@@ -197,3 +198,54 @@ def fit_softmax(X, y, *, loss: str = "cross_entropy", steps: int = 300, lr: floa
         other = np.where(np.arange(n_classes) == y_np[:, None], -np.inf, zn).max(1)
         gaps.append(float(np.mean(true - other)))
     return SoftmaxFit(W.detach().numpy().copy(), b.detach().numpy().copy(), history, gaps)
+
+
+def conditional_risk(loss: str, f, eta, **loss_kwargs):
+    r"""The expected loss at a point where :math:`P(y=+1\mid x)=\eta`, as a function of the score.
+
+    .. math::
+
+        C_\eta(f) = \eta\,\ell(f, +1) + (1-\eta)\,\ell(f, -1)
+
+    Parameters
+    ----------
+    loss : str
+        A registry loss taking ``(scores, labels in {-1, +1})``.
+    f : array_like
+        Scores (1-D).
+    eta : float or array_like
+        Conditional probabilities of the positive class; an array gives one row per value.
+
+    Returns
+    -------
+    ndarray, shape ``(len(eta), len(f))`` (or ``(len(f),)`` for a scalar ``eta``).
+    """
+    from .registry import get
+
+    spec = get(loss)
+    f = np.asarray(f, dtype=np.float64)
+    pos = np.asarray(spec.value(f, np.ones_like(f), reduction="none", **loss_kwargs))
+    neg = np.asarray(spec.value(f, -np.ones_like(f), reduction="none", **loss_kwargs))
+    eta_arr = np.asarray(eta, dtype=np.float64)
+    risk = eta_arr[..., None] * pos + (1.0 - eta_arr[..., None]) * neg
+    return risk
+
+
+def population_minimiser(loss: str, eta, *, grid=None, **loss_kwargs):
+    r"""The score minimising :func:`conditional_risk`, found on a grid (the first one on ties).
+
+    A loss is *classification-calibrated* when this score has the sign of :math:`2\eta-1`
+    for every :math:`\eta\ne\tfrac12` (Bartlett, Jordan & McAuliffe 2006). Known answers:
+    logistic :math:`\log\frac{\eta}{1-\eta}`, exponential :math:`\tfrac12\log\frac{\eta}{1-\eta}`,
+    hinge :math:`\operatorname{sign}(2\eta-1)`, squared hinge and square loss
+    :math:`2\eta-1`, perceptron 0.
+
+    Examples
+    --------
+    >>> from lossbook.toy import population_minimiser
+    >>> float(population_minimiser("hinge_loss", 0.8))
+    1.0
+    """
+    grid = np.linspace(-6.0, 6.0, 24001) if grid is None else np.asarray(grid, dtype=np.float64)
+    risk = conditional_risk(loss, grid, eta, **loss_kwargs)
+    return grid[np.argmin(risk, axis=-1)]

@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 import torch
 
-from lossbook.toy import blobs, fit_linear, fit_softmax, two_blobs
+from lossbook.toy import blobs, conditional_risk, fit_linear, fit_softmax, population_minimiser, two_blobs
 
 
 def test_two_blobs_shapes_labels_and_outliers():
@@ -64,3 +64,24 @@ def test_fit_softmax_gap_grows_without_smoothing_and_settles_with_it():
     assert abs(smooth.logit_gap[-1] - smooth.logit_gap[150]) < 1e-2
     # no sample needs a gap above the optimum log((1 - eps + eps/C) / (eps/C))
     assert smooth.logit_gap[-1] < math.log((1 - 0.1 + 0.1 / 3) / (0.1 / 3))
+
+
+@pytest.mark.parametrize("loss,expected", [
+    ("logistic_loss", lambda e: np.log(e / (1 - e))),
+    ("exponential_loss", lambda e: 0.5 * np.log(e / (1 - e))),
+    ("hinge_loss", lambda e: np.sign(2 * e - 1)),
+    ("squared_hinge_loss", lambda e: 2 * e - 1),
+    ("perceptron_loss", lambda e: 0 * e),
+])
+def test_population_minimisers(loss, expected):
+    eta = np.array([0.1, 0.3, 0.45, 0.6, 0.9])
+    np.testing.assert_allclose(population_minimiser(loss, eta), expected(eta), atol=1e-3)
+
+
+def test_conditional_risk_shape_and_value():
+    f = np.array([-1.0, 0.0, 2.0])
+    risk = conditional_risk("hinge_loss", f, [0.2, 0.7])
+    assert risk.shape == (2, 3)
+    # eta = 0.7, f = 2: 0.7 * 0 + 0.3 * max(0, 1 + 2)
+    assert risk[1, 2] == pytest.approx(0.9)
+    assert conditional_risk("hinge_loss", f, 0.5).shape == (3,)
