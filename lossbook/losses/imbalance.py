@@ -666,7 +666,7 @@ def ghm_weights(g, bins: int = 10):
         inside = g >= b / bins
         if b < bins - 1:
             inside = inside & (g < (b + 1) / bins)
-        count = float(xp.sum(xp.where(inside, 1.0, 0.0)))
+        count = float(xp.sum(xp.where(inside, 1.0, 0.0, like=g)))
         if count > 0:
             weights = xp.where(inside, total / count, weights)
             occupied += 1
