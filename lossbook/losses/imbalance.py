@@ -653,8 +653,10 @@ def ghm_weights(g, bins: int = 10):
     >>> lossbook.ghm_weights(np.array([0.01, 0.02, 0.03, 0.95]))
     array([0.66666667, 0.66666667, 0.66666667, 2.        ])
     """
-    if not isinstance(bins, numbers.Integral) or isinstance(bins, bool) or bins < 1:
+    if isinstance(bins, bool) or not isinstance(bins, numbers.Real) or bins != bins or bins < 1 \
+            or bins != int(bins):
         raise ValueError(f"bins must be a positive integer, got {bins!r}")
+    bins = int(bins)
     g = check.floating(g, "g")
     if is_torch(g):
         g = g.detach()
