@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from ._validate import validation
 from .losses.imbalance import sigmoid_focal_loss, sigmoid_focal_loss_grad
 
 __all__ = [
@@ -119,10 +120,12 @@ def train_classifier(X, y, loss: str, loss_kwargs=None, *, num_classes=None, ste
         from tqdm.auto import tqdm
 
         steps_iter = tqdm(steps_iter, desc=loss, leave=False)
-    for _ in steps_iter:
-        optimiser.zero_grad()
-        criterion(model(X_t), y_t).backward()
-        optimiser.step()
+    for step in steps_iter:
+        # The data are validated at the first step; later steps skip the checks (they cost a pass).
+        with validation(step == 0):
+            optimiser.zero_grad()
+            criterion(model(X_t), y_t).backward()
+            optimiser.step()
     return model
 
 
@@ -272,10 +275,11 @@ def train_logistic(X, t, *, loss: str = "balanced_cross_entropy", loss_kwargs=No
     criterion = Loss(loss, **({"alpha": None} if loss_kwargs is None else loss_kwargs))
     optimiser = torch.optim.Adam([w, b], lr=lr)
     target = torch.as_tensor(t, dtype=torch.float64)
-    for _ in range(steps):
-        optimiser.zero_grad()
-        criterion(F @ w + b, target).backward()
-        optimiser.step()
+    for step in range(steps):
+        with validation(step == 0):
+            optimiser.zero_grad()
+            criterion(F @ w + b, target).backward()
+            optimiser.step()
     with torch.no_grad():
         return (F @ w + b).numpy()
 
