@@ -30,7 +30,7 @@ from .._backend import is_torch, namespace
 from .._examples import real, rng
 from .._reduction import reduce, upstream
 from .._spec import Curve, Param, Spec
-from ..activations import log_softmax, softmax
+from .information import cross_entropy, cross_entropy_grad
 
 __all__ = [
     "balanced_cross_entropy", "balanced_cross_entropy_grad",
@@ -132,15 +132,9 @@ def _class_first(g, ndim):
     return namespace(g).moveaxis(g, -1, 1) if ndim > 2 else g
 
 
-def _gather(values, t):
-    """``values[..., t]`` along the last (class) axis."""
-    xp = namespace(values)
-    return xp.take_along_axis(values, t[..., None], axis=-1)[..., 0]
-
-
-def _target_log_prob(z, t):
-    """:math:`\\log p_y` from :func:`~lossbook.log_softmax` (never ``log(softmax)``)."""
-    return _gather(log_softmax(z, dim=-1), t)
+def _true_class_ce(input, target):
+    """Per-sample :math:`-\\log p_y` from :func:`~lossbook.cross_entropy` (``reduction='none'``)."""
+    return cross_entropy(input, target, reduction="none")
 
 
 def _one_minus_exp(log_p):
@@ -342,9 +336,9 @@ def _softmax_focal_parts(input, target, alpha, gamma):
     z, t, num_classes = _multiclass(input, target)
     gamma = _check_gamma(gamma)
     a = _class_alpha(alpha, z, num_classes)
-    log_py = _target_log_prob(z, t)
+    log_py = -_true_class_ce(input, target)
     a_y = 1.0 if a is None else (a if isinstance(a, float) else _gather_weights(a, t))
-    return z, t, num_classes, gamma, a_y, log_py
+    return gamma, a_y, log_py
 
 
 def _gather_weights(w, t):
@@ -382,8 +376,9 @@ def softmax_focal_loss(input, target, *, alpha=None, gamma: float = 2.0, reducti
 
     Notes
     -----
-    :math:`\log p_y` comes from :func:`~lossbook.log_softmax` and :math:`1-p_y` from
-    ``-expm1(log p_y)``, so a confident correct prediction gives an exact small loss. The
+    :math:`\log p_y` is minus :func:`~lossbook.cross_entropy` (``reduction='none'``, a
+    log-softmax) and :math:`1-p_y` is ``-expm1(log p_y)``, so a confident correct prediction
+    gives an exact small loss; the gradient is the cross-entropy VJP with a per-sample factor. The
     per-sample :math:`p_y` must come from a per-sample cross-entropy (``reduction='none'``):
     the seed's snippet takes ``exp(-CE)`` of the *batch mean*, which modulates the whole batch
     by one number (ER33); with class weights :math:`e^{-\mathrm{CE}_w}\ne p_y`. Feed logits,
@@ -404,7 +399,7 @@ def softmax_focal_loss(input, target, *, alpha=None, gamma: float = 2.0, reducti
     >>> lossbook.softmax_focal_loss(z, np.array([0, 1]), reduction="none").round(6)
     array([0.011093, 2.601111])
     """
-    z, t, _, gamma, a_y, log_py = _softmax_focal_parts(input, target, alpha, gamma)
+    gamma, a_y, log_py = _softmax_focal_parts(input, target, alpha, gamma)
     u = _one_minus_exp(log_py)
     modulator = u ** gamma if gamma != 0.0 else 1.0
     return reduce(-a_y * modulator * log_py, reduction)
@@ -423,16 +418,14 @@ def softmax_focal_loss_grad(input, target, *, alpha=None, gamma: float = 2.0, re
     :math:`(1-p_y)^\gamma\,[\gamma p_y\,\log p_y/(1-p_y) - 1]`, with the limit
     :math:`\log p_y/(1-p_y)\to-1`, so :math:`\gamma<1` is finite at :math:`p_y=1`.
     """
-    z, t, num_classes, gamma, a_y, log_py = _softmax_focal_parts(input, target, alpha, gamma)
-    xp = namespace(z)
+    gamma, a_y, log_py = _softmax_focal_parts(input, target, alpha, gamma)
     u = _one_minus_exp(log_py)
     modulator = u ** gamma if gamma != 0.0 else 1.0
-    py = xp.exp(log_py)
+    py = namespace(log_py).exp(log_py)
     bracket = modulator * (gamma * py * _log_ratio(log_py, u) - 1.0)
-    g = a_y * bracket * upstream(log_py, reduction, grad_output)
-    onehot = xp.one_hot(t, num_classes, z)
-    grad = (onehot - softmax(z, dim=-1)) * g[..., None]
-    return _class_first(grad, check.floating(input, "input").ndim)
+    # (e_y - p) * a_y * bracket = (p - e_y) * (-a_y * bracket): the cross-entropy VJP.
+    g = -a_y * bracket * upstream(log_py, reduction, grad_output)
+    return cross_entropy_grad(input, target, reduction="none", grad_output=g)
 
 
 # --- D4 ---------------------------------------------------------------------------------
@@ -590,7 +583,7 @@ def class_balanced_loss(input, target, *, samples_per_class, beta: float = 0.999
     """
     z, t, num_classes, w_y, gamma = _cb_parts(input, target, samples_per_class, beta, loss_type, gamma)
     if loss_type == "softmax":
-        base = -_target_log_prob(z, t)
+        base = _true_class_ce(input, target)
     else:
         onehot = namespace(z).one_hot(t, num_classes, z)
         base = namespace(z).sum(_focal_value(z, onehot, None, gamma if loss_type == "focal" else 0.0),
@@ -611,13 +604,11 @@ def class_balanced_loss_grad(input, target, *, samples_per_class, beta: float = 
     focal :math:`w_y\,\partial FL_\gamma/\partial z_c` per class (see :func:`sigmoid_focal_loss_grad`).
     """
     z, t, num_classes, w_y, gamma = _cb_parts(input, target, samples_per_class, beta, loss_type, gamma)
-    xp = namespace(z)
-    g = (w_y * upstream(w_y, reduction, grad_output))[..., None]
-    onehot = xp.one_hot(t, num_classes, z)
+    g = w_y * upstream(w_y, reduction, grad_output)
     if loss_type == "softmax":
-        grad = (softmax(z, dim=-1) - onehot) * g
-    else:
-        grad = _focal_derivative(z, onehot, None, gamma if loss_type == "focal" else 0.0) * g
+        return cross_entropy_grad(input, target, reduction="none", grad_output=g)
+    onehot = namespace(z).one_hot(t, num_classes, z)
+    grad = _focal_derivative(z, onehot, None, gamma if loss_type == "focal" else 0.0) * g[..., None]
     return _class_first(grad, check.floating(input, "input").ndim)
 
 
@@ -858,10 +849,10 @@ def poly1_loss(input, target, *, epsilon: float = 1.0, reduction: str = "mean"):
     >>> lossbook.poly1_loss(z, np.array([0, 1]), reduction="none").round(6)
     array([0.455714, 3.855104])
     """
-    z, t, _ = _multiclass(input, target)
+    _multiclass(input, target)
     epsilon = _check_real(epsilon, "epsilon")
-    log_py = _target_log_prob(z, t)
-    return reduce(-log_py + epsilon * _one_minus_exp(log_py), reduction)
+    ce = _true_class_ce(input, target)
+    return reduce(ce + epsilon * _one_minus_exp(-ce), reduction)
 
 
 def poly1_loss_grad(input, target, *, epsilon: float = 1.0, reduction: str = "mean", grad_output=None):
@@ -871,14 +862,12 @@ def poly1_loss_grad(input, target, *, epsilon: float = 1.0, reduction: str = "me
 
         \frac{\partial L}{\partial z} = (1 + \epsilon\,p_y)\,(p - e_y)
     """
-    z, t, num_classes = _multiclass(input, target)
+    _multiclass(input, target)
     epsilon = _check_real(epsilon, "epsilon")
-    xp = namespace(z)
-    p = softmax(z, dim=-1)
-    py = _gather(p, t)
+    ce = _true_class_ce(input, target)
+    py = namespace(ce).exp(-ce)
     g = (1.0 + epsilon * py) * upstream(py, reduction, grad_output)
-    grad = (p - xp.one_hot(t, num_classes, z)) * g[..., None]
-    return _class_first(grad, check.floating(input, "input").ndim)
+    return cross_entropy_grad(input, target, reduction="none", grad_output=g)
 
 
 def poly1_focal_loss(input, target, *, epsilon: float = 1.0, alpha: float = 0.25, gamma: float = 2.0,
