@@ -15,6 +15,8 @@ Everything is seeded and runs in seconds on a CPU.
 """
 from __future__ import annotations
 
+import contextlib
+
 import numpy as np
 
 from ._validate import validation
@@ -23,7 +25,7 @@ from .losses.imbalance import sigmoid_focal_loss, sigmoid_focal_loss_grad
 __all__ = [
     "long_tailed_counts", "long_tailed_blobs", "make_mlp", "train_classifier", "evaluate",
     "default_losses", "compare_losses", "format_table", "detection_like_data", "train_logistic",
-    "focal_curves", "polynomial_coefficients",
+    "focal_curves", "polynomial_coefficients", "single_thread",
 ]
 
 
@@ -81,6 +83,23 @@ def long_tailed_blobs(counts=None, *, n_test_per_class: int = 300, radius: float
 
 
 # --- model and training -------------------------------------------------------------------
+@contextlib.contextmanager
+def single_thread():
+    """Run torch on one thread inside the block (restored after).
+
+    The models here are tiny: with several intra-op threads, synchronisation costs more than
+    it saves, and on a busy machine it can slow training down by an order of magnitude.
+    """
+    import torch
+
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    try:
+        yield
+    finally:
+        torch.set_num_threads(threads)
+
+
 def make_mlp(num_classes: int, hidden: int = 32, seed: int = 0):
     """A 2 → ``hidden`` → ``num_classes`` tanh MLP in float64 (torch), seeded."""
     import torch
@@ -120,12 +139,13 @@ def train_classifier(X, y, loss: str, loss_kwargs=None, *, num_classes=None, ste
         from tqdm.auto import tqdm
 
         steps_iter = tqdm(steps_iter, desc=loss, leave=False)
-    for step in steps_iter:
-        # The data are validated at the first step; later steps skip the checks (they cost a pass).
-        with validation(step == 0):
-            optimiser.zero_grad()
-            criterion(model(X_t), y_t).backward()
-            optimiser.step()
+    with single_thread():
+        for step in steps_iter:
+            # The data are validated at the first step; later steps skip the checks (a pass each).
+            with validation(step == 0):
+                optimiser.zero_grad()
+                criterion(model(X_t), y_t).backward()
+                optimiser.step()
     return model
 
 
@@ -275,11 +295,12 @@ def train_logistic(X, t, *, loss: str = "balanced_cross_entropy", loss_kwargs=No
     criterion = Loss(loss, **({"alpha": None} if loss_kwargs is None else loss_kwargs))
     optimiser = torch.optim.Adam([w, b], lr=lr)
     target = torch.as_tensor(t, dtype=torch.float64)
-    for step in range(steps):
-        with validation(step == 0):
-            optimiser.zero_grad()
-            criterion(F @ w + b, target).backward()
-            optimiser.step()
+    with single_thread():
+        for step in range(steps):
+            with validation(step == 0):
+                optimiser.zero_grad()
+                criterion(F @ w + b, target).backward()
+                optimiser.step()
     with torch.no_grad():
         return (F @ w + b).numpy()
 

@@ -1007,8 +1007,8 @@ def _first_column(a):
     return a[:, 0] if np.ndim(a) == 2 else a
 
 
-_LOGIT = Curve("logit x of a positive (t = 1)", (-6.0, 6.0), call=_binary_curve)
-_TRUE_LOGIT = Curve("true-class logit z_y (other logits 0, C = 3)", (-6.0, 6.0), call=_multiclass_curve,
+_LOGIT = Curve("logit x (target 1)", (-6.0, 6.0), call=_binary_curve)
+_TRUE_LOGIT = Curve("true-class logit (others 0, C = 3)", (-6.0, 6.0), call=_multiclass_curve,
                     select=_first_column)
 _ALPHA = Param("alpha", 0.25, 0.0, 1.0, doc="weight of the positives")
 _GAMMA = Param("gamma", 2.0, 0.0, 5.0, doc="focusing parameter")
@@ -1043,7 +1043,7 @@ SPECS = (
           example=_cb_example,
           params=(Param("beta", 0.9999, 0.0, 0.9999, doc="effective-number decay"), _GAMMA,
                   Param("loss_type", "softmax", options=CB_LOSS_TYPES)),
-          curve=Curve("true-class logit z_y (other logits 0, C = 3; n = 100, 10, 1)", (-6.0, 6.0),
+          curve=Curve("true-class logit (others 0; n = 100, 10, 1)", (-6.0, 6.0),
                       call=lambda x, p: (_multiclass_curve(x, {})[0], {**p, "samples_per_class": [100, 10, 1]}),
                       select=_first_column)),
     _spec("ghm_c_loss", "D5", "梯度均衡损失(分类)",
