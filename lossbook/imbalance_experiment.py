@@ -112,8 +112,8 @@ def make_mlp(num_classes: int, hidden: int = 32, seed: int = 0):
     return model.double()
 
 
-def train_classifier(X, y, loss: str, loss_kwargs=None, *, num_classes=None, steps: int = 400,
-                     lr: float = 0.03, hidden: int = 32, seed: int = 0, progress: bool = False):
+def train_classifier(X, y, loss: str, loss_kwargs=None, *, num_classes=None, steps: int = 200,
+                     lr: float = 0.05, hidden: int = 32, seed: int = 0, progress: bool = False):
     """Train :func:`make_mlp` full-batch with Adam on the registry loss ``loss``.
 
     The loss is :class:`lossbook.autograd.Loss`: its backward is our analytic ``_grad``, so the
@@ -190,7 +190,7 @@ def default_losses(counts, *, beta: float = 0.99, gamma: float = 2.0, epsilon: f
     }
 
 
-def compare_losses(losses=None, *, counts=None, seeds=(0, 1, 2), steps: int = 400, progress: bool = False, **data):
+def compare_losses(losses=None, *, counts=None, seeds=(0, 1, 2), steps: int = 200, progress: bool = False, **data):
     """Train one model per loss and data seed; average the test metrics over the seeds.
 
     Parameters
