@@ -146,15 +146,17 @@ def errata_markdown(seed: str, toc: set[str] | None = None) -> str:
             link = _chapter_link(e.chapter, toc)
             if link not in chapters:
                 chapters.append(link)
-        facts = [f"**{e.id}** ({severity})",
-                 "catalog entry " + (", ".join(entries) if entries else "— (general)"),
+        facts = ["Catalog entry " + (", ".join(entries) if entries else "— (general)"),
                  "corrected in " + (", ".join(chapters) if chapters else "a chapter in preparation")]
-        lines = [f"({e.id.lower()})=", f"#### {e.id}", "", " · ".join(facts), ""]
+        lines = [f"({e.id.lower()})=", f"#### {e.id} · {severity}", "", " · ".join(facts), ""]
         for claim in e.claims:
             lines += [f"> 原文: “{claim}”", ">"]
         if e.claims:
             lines = lines[:-1] + [""]
-        lines += [e.correction, ""]
+        correction = e.correction
+        if e.claims and correction.startswith(f'"{e.claims[0]}". '):
+            correction = correction[len(e.claims[0]) + 4:]  # the claim is quoted above
+        lines += [correction, ""]
         parts.append("\n".join(lines))
     tag, title = SEEDS[seed]
     header = f"{len(items)} errata in `{seed}` ({tag}, {title}).\n"
