@@ -50,7 +50,7 @@ check-site: $(STAMP)
 	$(BIN)/python tools/check_site.py _build/html --chromium chromium --screenshots _build/check-site
 
 test: $(STAMP)
-	$(BIN)/python -m pytest -n $(JOBS) --durations=15
+	$(BIN)/python -m pytest -n $(JOBS) --durations=15 --nbmake --nbmake-timeout=900 tests lossbook chapters
 
 lab: $(STAMP)
 	$(BIN)/jupyter lab chapters/
