@@ -8,6 +8,9 @@
   ``tools/fetch_assets.py``) finds its font files relative to where RequireJS thinks the
   module lives; ``_sphinx_static/require-paths.js`` (loaded between the two, see
   ``nb_ipywidgets_js`` in ``_config.yml``) points RequireJS at ``_static/ipywidgets``.
+* Docstrings may cite a function by its public name, ``lossbook.relu`` (re-exported by the
+  package); the API page documents it where it is defined (``lossbook.activations.relu``).
+  Such references are resolved to the definition.
 """
 from __future__ import annotations
 
@@ -29,7 +32,29 @@ def _add_static(app) -> None:
     app.config.html_static_path.append(str(STATIC))
 
 
+def _resolve_reexport(app, env, node, contnode):
+    """``missing-reference``: ``lossbook.<name>`` -> ``<defining module>.<name>``."""
+    target = node.get("reftarget", "")
+    if node.get("refdomain") != "py" or not target.startswith("lossbook."):
+        return None
+    import lossbook
+
+    name = target[len("lossbook."):]
+    if "." in name:
+        return None
+    try:
+        obj = getattr(lossbook, name)
+    except AttributeError:
+        return None
+    module, qualname = getattr(obj, "__module__", None), getattr(obj, "__qualname__", None)
+    if not (module and qualname) or f"{module}.{qualname}" == target:
+        return None
+    return env.get_domain("py").resolve_xref(env, node["refdoc"], app.builder, node["reftype"],
+                                              f"{module}.{qualname}", node, contnode)
+
+
 def setup(app):
     _drop_thebe(app)
     app.connect("builder-inited", _add_static)
+    app.connect("missing-reference", _resolve_reexport)
     return {"parallel_read_safe": True, "parallel_write_safe": True}
