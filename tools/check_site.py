@@ -247,14 +247,18 @@ class Browser:
         return events
 
     def screenshot(self, path: Path, full_page=True):
-        params = {"format": "png"}
-        if full_page:
+        if full_page:  # a window as tall as the page (at most 6000 px), so the layout holds
             metrics = self.call("Page.getLayoutMetrics")
             size = metrics.get("cssContentSize") or metrics["contentSize"]
-            height = min(int(size["height"]), 6000)
-            params["clip"] = {"x": 0, "y": 0, "width": 1280, "height": height, "scale": 1}
-            params["captureBeyondViewport"] = True
-        data = self.call("Page.captureScreenshot", **params)["data"]
+            height = max(900, min(int(size["height"]), 6000))
+            self.call("Emulation.setDeviceMetricsOverride", width=1280, height=height,
+                      deviceScaleFactor=1, mobile=False)
+            self.evaluate("new Promise(r => requestAnimationFrame(() => requestAnimationFrame(r)))")
+        try:
+            data = self.call("Page.captureScreenshot", format="png")["data"]
+        finally:
+            if full_page:
+                self.call("Emulation.clearDeviceMetricsOverride")
         path.write_bytes(base64.b64decode(data))
 
     def close(self):
