@@ -10,7 +10,8 @@ binary). For every page it asserts:
 * every ``<img>`` loaded (``naturalWidth > 0``);
 * math rendered: every Sphinx math element holds MathJax output, no MathJax error box, and
   no raw TeX delimiters left in the prose;
-* no ipywidgets text fallback (a widget that could not be shown without a kernel);
+* saved widgets (progress bars) drawn; no ipywidgets control outside an explorer (it would
+  move but change nothing without a kernel) and no widget's text fallback;
 * every explorer (``lossbook.widgets.explore``) responds: moving each of its sliders changes
   the picture, which then loads;
 
@@ -52,6 +53,11 @@ PAGE_REPORT_JS = r"""
   if (window.MathJax && MathJax.startup && MathJax.startup.promise) {
     await MathJax.startup.promise;
   }
+  // widgets saved in the notebook (progress bars...) are drawn by the HTML manager after load
+  const views = document.querySelectorAll('script[type="application/vnd.jupyter.widget-view+json"]').length;
+  for (let i = 0; views && i < 50 && document.querySelectorAll('.cell_output .jupyter-widgets').length < views; i++) {
+    await new Promise(r => setTimeout(r, 100));
+  }
   await Promise.all(Array.from(document.images).map(img => img.decode().catch(() => null)));
   if (document.fonts && document.fonts.ready) { await document.fonts.ready; }
   const skip = 'pre, code, script, style, textarea, mjx-container, .highlight, .lossbook-explorer';
@@ -72,8 +78,15 @@ PAGE_REPORT_JS = r"""
       .map(p => p.textContent)
       .filter(t => /^\s*(interactive|VBox|HBox|Box|IntSlider|FloatSlider|Dropdown|Output|Image)\(/.test(t))
       .map(t => t.trim().slice(0, 60));
+  // a control rendered from saved widget state moves but changes nothing: no kernel here
+  const frozen = Array.from(document.querySelectorAll(
+      '.widget-slider, .widget-dropdown, .widget-toggle-buttons, .widget-button, .widget-text, ' +
+      '.widget-checkbox, .widget-select, .widget-radio'))
+      .filter(n => !n.closest('.lossbook-explorer'))
+      .map(n => (n.textContent || n.className).trim().slice(0, 60));
   return {
-    title: document.title,
+    title: document.title, frozen,
+    widgets: document.querySelectorAll('.jupyter-widgets').length, views,
     math: mathNodes.length,
     mathjax: document.querySelectorAll('mjx-container').length,
     unrendered, rawTex,
@@ -348,6 +361,10 @@ def main(argv=None):
                 issues.append(f"{report['mathErrors']} MathJax error(s) (mjx-merror)")
             issues += [f"image did not load: {src}" for src in report["broken"]]
             issues += [f"ipywidgets shown as text (no kernel on the website): {t!r}" for t in report["widgetText"]]
+            issues += [f"widget control that needs a kernel (use lossbook.widgets.explore): {t!r}"
+                       for t in report["frozen"]]
+            if report["views"] and not report["widgets"]:
+                issues.append(f"{report['views']} saved widget(s) not drawn")
             for m in moves:
                 if not (m["changed"] and m["loaded"]):
                     issues.append(f"explorer {m['name']}: slider {m['slider']} did not change the picture")
