@@ -46,6 +46,7 @@ import websocket  # websocket-client
 SCREENSHOTS = ("index.html", "chapters/catalog.html", "chapters/errata.html", "chapters/api.html",
                "chapters/bibliography.html")
 SEARCH_TERM = "sigmoid"
+REDIRECT = re.compile(r'<meta http-equiv="refresh" content="\d+;\s*url=([^"]+)"', re.I)
 
 # Evaluated in each page once it has loaded: waits for MathJax and the images, then reports.
 PAGE_REPORT_JS = r"""
@@ -352,6 +353,9 @@ def main(argv=None):
     try:
         for page in pages:
             browser.goto(origin + page)
+            redirect = REDIRECT.search((site / page).read_text(encoding="utf-8", errors="replace"))
+            if redirect:  # e.g. the root index.html: check the page it leads to, once loaded
+                browser.wait_for("Page.loadEventFired")
             report = browser.evaluate(PAGE_REPORT_JS)
             moves = browser.evaluate(EXPLORER_JS) if report["explorers"] else []
             issues = problems_in(browser.drain(), origin)
@@ -386,6 +390,8 @@ def main(argv=None):
             if page in SCREENSHOTS:
                 browser.screenshot(shots / (page.replace("/", "_").replace(".html", ".png")))
             status = "ok" if not issues else "FAIL"
+            if redirect:
+                page = f"{page} -> {redirect.group(1)}"
             print(f"{status:4} {page}: {report['images']} images, {report['math']} math "
                   f"({report['mathjax']} MathJax), {report['explorers']} explorers")
             for issue in issues:
