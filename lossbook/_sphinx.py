@@ -8,6 +8,8 @@
   ``tools/fetch_assets.py``) finds its font files relative to where RequireJS thinks the
   module lives; ``_sphinx_static/require-paths.js`` (loaded between the two, see
   ``nb_ipywidgets_js`` in ``_config.yml``) points RequireJS at ``_static/ipywidgets``.
+* Without the fetched assets (``_build/assets``, ``make assets``) the build stops at once
+  with that advice, instead of producing pages whose math never renders.
 * Docstrings may cite a function by its public name, ``lossbook.relu`` (re-exported by the
   package); the API page documents it where it is defined (``lossbook.activations.relu``).
   Such references are resolved to the definition.
@@ -26,6 +28,17 @@ def _drop_thebe(app) -> None:
         for listener in list(app.events.listeners.get(event, [])):
             if getattr(listener.handler, "__module__", "").startswith("sphinx_thebe"):
                 app.disconnect(listener.id)
+
+
+def _require_assets(app, config) -> None:
+    """Fail early and say why when the fetched assets are missing (before Sphinx drops the path)."""
+    for entry in config.html_static_path:
+        if str(entry).startswith("_build/assets") and not Path(app.srcdir, entry).exists():
+            from sphinx.errors import ExtensionError
+
+            raise ExtensionError(
+                f"{entry} does not exist: run `make assets` first (it fetches MathJax and the "
+                "ipywidgets manager from npm, so that the website works offline)")
 
 
 def _add_static(app) -> None:
@@ -55,6 +68,7 @@ def _resolve_reexport(app, env, node, contnode):
 
 def setup(app):
     _drop_thebe(app)
+    app.connect("config-inited", _require_assets, priority=100)
     app.connect("builder-inited", _add_static)
     app.connect("missing-reference", _resolve_reexport)
     return {"parallel_read_safe": True, "parallel_write_safe": True}
