@@ -14,6 +14,7 @@ binary). For every page it asserts:
   move but change nothing without a kernel) and no widget's text fallback;
 * every explorer (``lossbook.widgets.explore``) responds: moving each of its sliders changes
   the picture, which then loads;
+* every exercise solution is a closed dropdown that opens on a click;
 
 plus, once: the search page finds a term, and each notebook page offers its ``.ipynb`` for
 download. Screenshots go to ``_build/check-site/`` (look at them).
@@ -121,6 +122,22 @@ EXPLORER_JS = r"""
         input.dispatchEvent(new Event('input', {bubbles: true}));
       }
     }
+  }
+  return out;
+})()
+"""
+
+# Exercise solutions (sphinx-exercise) must be hidden dropdowns that open on a click.
+SOLUTIONS_JS = r"""
+(async () => {
+  const shown = el => Array.from(el.children).some(c => !c.classList.contains('admonition-title')
+                                                       && !c.matches('button') && c.offsetHeight > 0);
+  const out = [];
+  for (const sol of document.querySelectorAll('.solution')) {
+    const before = shown(sol);
+    const button = sol.querySelector('button.toggle-button') || sol.querySelector('.admonition-title');
+    if (button) { button.click(); await new Promise(r => setTimeout(r, 50)); }
+    out.push({id: sol.id, dropdown: sol.classList.contains('dropdown'), hidden: !before, opens: shown(sol)});
   }
   return out;
 })()
@@ -347,7 +364,8 @@ def main(argv=None):
     server = serve(site)
     origin = f"http://127.0.0.1:{server.server_address[1]}/"
     browser = Browser(find_chromium(args.chromium))
-    failures, totals = [], {"pages": 0, "images": 0, "math": 0, "explorers": 0, "sliders": 0}
+    failures, totals = [], {"pages": 0, "images": 0, "math": 0, "explorers": 0, "sliders": 0,
+                            "solutions": 0}
     explorer_shot = False
     start = time.time()
     try:
@@ -358,6 +376,7 @@ def main(argv=None):
                 browser.wait_for("Page.loadEventFired")
             report = browser.evaluate(PAGE_REPORT_JS)
             moves = browser.evaluate(EXPLORER_JS) if report["explorers"] else []
+            solutions = browser.evaluate(SOLUTIONS_JS)
             issues = problems_in(browser.drain(), origin)
             issues += [f"math not rendered: {t!r}" for t in report["unrendered"]]
             issues += [f"raw TeX in the text: {t!r}" for t in report["rawTex"]]
@@ -372,6 +391,10 @@ def main(argv=None):
             for m in moves:
                 if not (m["changed"] and m["loaded"]):
                     issues.append(f"explorer {m['name']}: slider {m['slider']} did not change the picture")
+            for sol in solutions:
+                if not (sol["dropdown"] and sol["hidden"] and sol["opens"]):
+                    issues.append(f"solution {sol['id']} is not a closed dropdown that opens on a click "
+                                  f"(use :class: dropdown)")
             for href in report["downloads"]:
                 url = urllib.request.urljoin(origin + page, href)
                 with urllib.request.urlopen(url, timeout=10) as r:
@@ -384,6 +407,7 @@ def main(argv=None):
             totals["math"] += report["math"]
             totals["explorers"] += report["explorers"]
             totals["sliders"] += len(moves)
+            totals["solutions"] += len(solutions)
             if moves and not explorer_shot:
                 browser.screenshot(shots / "explorer-after-slider-move.png", full_page=False)
                 explorer_shot = True
@@ -393,7 +417,7 @@ def main(argv=None):
             if redirect:
                 page = f"{page} -> {redirect.group(1)}"
             print(f"{status:4} {page}: {report['images']} images, {report['math']} math "
-                  f"({report['mathjax']} MathJax), {report['explorers']} explorers")
+                  f"({report['mathjax']} MathJax), {report['explorers']} explorers, {len(solutions)} solutions")
             for issue in issues:
                 print(f"       {issue}")
             failures += [f"{page}: {issue}" for issue in issues]
@@ -410,7 +434,8 @@ def main(argv=None):
         browser.close()
         server.shutdown()
     print(f"\ncheck-site: {totals['pages']} pages, {totals['images']} images, {totals['math']} math "
-          f"elements, {totals['explorers']} explorers ({totals['sliders']} sliders moved) in "
+          f"elements, {totals['explorers']} explorers ({totals['sliders']} sliders moved), "
+          f"{totals['solutions']} exercise solutions in "
           f"{time.time() - start:.0f} s; screenshots in {shots}/")
     if failures:
         print(f"check-site: {len(failures)} problem(s)")
