@@ -30,7 +30,7 @@ ASSETS := _build/assets
 assets:
 	@command -v npm >/dev/null || { echo "make assets: npm is missing; installing Debian's"; \
 	  $(SUDO) apt-get update -q && $(SUDO) apt-get install -y -q npm; }
-	$(PYTHON) tools/fetch_assets.py $(ASSETS)
+	$(PYTHON) lossbook/_assets.py $(ASSETS)
 
 # The build executes every notebook afresh (the execution cache cannot see changes in
 # lossbook/), fails on any notebook error (nb_execution_raise_on_error) and on any warning.
@@ -47,7 +47,7 @@ check-site: $(STAMP)
 	@command -v chromium >/dev/null && fc-list :lang=zh | grep -q . || { \
 	  echo "make check-site: installing Debian's chromium and fonts-wqy-zenhei"; \
 	  $(SUDO) apt-get update -q && $(SUDO) apt-get install -y -q chromium fonts-wqy-zenhei; }
-	$(BIN)/python tools/check_site.py _build/html --chromium chromium --screenshots _build/check-site
+	$(BIN)/python tests/check_site.py _build/html --chromium chromium --screenshots _build/check-site
 
 test: $(STAMP)
 	$(BIN)/python -m pytest -n $(JOBS) --durations=15 --nbmake --nbmake-timeout=900 tests lossbook chapters

@@ -5,7 +5,7 @@
   twice: an uncaught ``SyntaxError`` on every page), and it names a CDN. The book has no
   live-kernel launcher (it must work offline), so its page hooks are disconnected.
 * The ipywidgets HTML manager (served from ``_static/ipywidgets``, see
-  ``tools/fetch_assets.py``) finds its font files relative to where RequireJS thinks the
+  ``lossbook/_assets.py``) finds its font files relative to where RequireJS thinks the
   module lives; ``_sphinx_static/require-paths.js`` (loaded between the two, see
   ``nb_ipywidgets_js`` in ``_config.yml``) points RequireJS at ``_static/ipywidgets``.
 * Without the fetched assets (``_build/assets``, ``make assets``) the build stops at once

@@ -19,7 +19,7 @@ binary). For every page it asserts:
 plus, once: the search page finds a term, and each notebook page offers its ``.ipynb`` for
 download. Screenshots go to ``_build/check-site/`` (look at them).
 
-Usage: ``python tools/check_site.py [SITE_DIR] [--chromium PATH] [--screenshots DIR]``.
+Usage: ``python tests/check_site.py [SITE_DIR] [--chromium PATH] [--screenshots DIR]``.
 """
 from __future__ import annotations
 

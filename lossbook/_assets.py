@@ -9,7 +9,7 @@ pages use into ``_build/assets/`` (git-ignored; ``html_static_path`` copies it t
 ``_build/html/_static/``). Nothing third-party is committed. Standard library only, so it runs
 before the virtual environment exists.
 
-Usage: ``python3 tools/fetch_assets.py [DEST]`` (default ``_build/assets``). It does nothing
+Usage: ``python3 lossbook/_assets.py [DEST]`` (default ``_build/assets``). It does nothing
 when DEST already holds the pinned versions.
 """
 from __future__ import annotations
