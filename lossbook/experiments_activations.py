@@ -83,11 +83,16 @@ class Propagation:
 
     Attributes
     ----------
-    name, init : str
-    mean, var : ndarray, shape (depth,)
-        Mean and variance (over samples and units) of the activations :math:`h_l`.
-    delta_ms : ndarray, shape (depth,)
-        Mean square of :math:`\\delta_l = \\partial \\langle g, h_L\\rangle / \\partial a_l`,
+    name : str
+        The activation.
+    init : str
+        The weight initialisation.
+    mean : numpy.ndarray
+        Shape ``(depth,)``. Mean (over samples and units) of the activations :math:`h_l`.
+    var : numpy.ndarray
+        Shape ``(depth,)``. Variance (over samples and units) of the activations :math:`h_l`.
+    delta_ms : numpy.ndarray
+        Shape ``(depth,)``. Mean square of :math:`\\delta_l = \\partial \\langle g, h_L\\rangle / \\partial a_l`,
         the gradient at the pre-activations :math:`a_l = h_{l-1}W_l`, for a random
         standard-normal :math:`g` at the top. The gradient of :math:`W_l` is
         :math:`h_{l-1}^\\top\\delta_l`, so a vanishing ``delta_ms`` means the layer stops learning.
@@ -200,18 +205,26 @@ class Training:
     ----------
     name : str
         The activation.
-    loss : ndarray, shape (steps,)
-        Mini-batch loss at every step.
-    record_steps : ndarray of int
-        Steps at which the quantities below were measured (0 = before training).
-    train_error : ndarray
+    loss : numpy.ndarray
+        Shape ``(steps,)``. Mini-batch loss at every step.
+    record_steps : numpy.ndarray
+        Integers: steps at which the quantities below were measured (0 = before training).
+    train_error : numpy.ndarray
         Error rate on the training set at ``record_steps``.
-    act_mean, act_std, act_p02, act_p98 : ndarray, shape (len(record_steps), depth)
-        Mean, standard deviation and 2nd/98th percentiles of each hidden layer's activations
-        on the fixed evaluation batch.
-    initial, final : list of ndarray
-        Each hidden layer's activations on the evaluation batch before and after training
+    act_mean : numpy.ndarray
+        Shape ``(len(record_steps), depth)``: mean of each hidden layer's activations on the
+        fixed evaluation batch.
+    act_std : numpy.ndarray
+        The same shape: their standard deviation.
+    act_p02 : numpy.ndarray
+        The same shape: their 2nd percentile.
+    act_p98 : numpy.ndarray
+        The same shape: their 98th percentile.
+    initial : list
+        Of arrays: each hidden layer's activations on the evaluation batch before training
         (for histograms).
+    final : list
+        Of arrays: the same after training.
     """
 
     name: str
