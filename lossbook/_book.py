@@ -19,6 +19,21 @@ __all__ = ["toc_docnames", "catalog_table", "catalog_family", "errata_markdown",
 _ROOT = Path(__file__).resolve().parent.parent
 
 
+def rst_roles_to_myst(text: str) -> str:
+    """A docstring line's reST roles as Markdown: ``:math:`x``` -> ``$x$``, ``:func:`~a.b``` -> ```b```.
+
+    Examples
+    --------
+    >>> rst_roles_to_myst("range :math:`(0, 1)`, see :func:`~lossbook.mse_loss`")
+    'range $(0, 1)$, see `mse_loss`'
+    """
+    import re
+
+    text = re.sub(r":math:`([^`]*)`", r"$\1$", text)
+    text = re.sub(r":(?:py:)?(?:func|class|mod|meth|attr|data|obj):`~([^`]*?)([^.`]*)`", r"`\2`", text)
+    return re.sub(r":(?:py:)?(?:func|class|mod|meth|attr|data|obj):`([^`]*)`", r"`\1`", text)
+
+
 def toc_docnames(toc: str | Path | None = None) -> set[str]:
     """Docnames (``chapters/regression``) listed in the book's ``_toc.yml``."""
     import yaml
@@ -92,7 +107,7 @@ def catalog_family(family: str, toc: set[str] | None = None) -> str:
         facts.append("in the seed articles" if spec.in_seeds else "not in the seed articles")
         lines = [f"({label})=", head, "", " · ".join(facts), ""]
         if spec.summary:
-            lines += [spec.summary, ""]
+            lines += [rst_roles_to_myst(spec.summary), ""]
         lines += _math_block("Formula", spec.formula)
         wrt = ", ".join(spec.arg_names[i] for i in spec.wrt)
         lines += _math_block(f"Gradient (with respect to {wrt})", spec.gradient_formula)
