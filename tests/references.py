@@ -42,6 +42,18 @@ def _hardmax(args, kwargs):
     return np.moveaxis(np.eye(moved.shape[-1])[moved.argmax(-1)], -1, dim)
 
 
+def _center_loss(args, kwargs):
+    """KaiyangZhou/pytorch-center-loss's computation (distance matrix by expansion,
+    ‖x‖² + ‖c‖² − 2x·c, then the label's column), rescaled from its Σ/B to ½ per sample.
+    Its clamp to [1e-12, 1e12] of the masked matrix is left out: it adds (C−1)·1e-12 per row."""
+    x, y, c = _t(args[0]), _t(args[1]).long(), _t(args[2])
+    distmat = (x.pow(2).sum(1, keepdim=True) + c.pow(2).sum(1).unsqueeze(0)
+               - 2.0 * x @ c.t())
+    per_sample = 0.5 * distmat.gather(1, y.unsqueeze(1)).squeeze(1)
+    reduction = kwargs.get("reduction", "mean")
+    return {"none": per_sample, "sum": per_sample.sum(), "mean": per_sample.mean()}[reduction]
+
+
 REFERENCES = {
     # --- activations (catalog part A) ---
     "identity": lambda args, kwargs: torch.nn.Identity()(_t(args[0])),
@@ -67,6 +79,8 @@ REFERENCES = {
     "log_softmax": lambda args, kwargs: F.log_softmax(_t(args[0]), dim=kwargs.get("dim", -1)),
     "hardmax": _hardmax,
     "logsigmoid": _torch_unary(F.logsigmoid),
+    # --- embedding (catalog part H) ---
+    "center_loss": _center_loss,
 }
 
 #: Second, non-torch references (scipy) for entries that have one: checked too.
