@@ -63,7 +63,16 @@ class Numpy:
     isfinite = staticmethod(np.isfinite)
     zeros_like = staticmethod(np.zeros_like)
     ones_like = staticmethod(np.ones_like)
-    where = staticmethod(np.where)
+
+    @staticmethod
+    def where(cond, a, b, like=None):
+        """``a`` where ``cond`` else ``b``. With two scalar branches pass ``like=`` (an array
+        whose dtype the result takes): a scalar carries no dtype, and guessing one would
+        silently turn float32 into float64."""
+        if like is None:
+            _need_array(a, b)
+            return np.where(cond, a, b)
+        return np.where(cond, a, b).astype(like.dtype, copy=False)
     maximum = staticmethod(np.maximum)
     minimum = staticmethod(np.minimum)
     clip = staticmethod(np.clip)
@@ -167,6 +176,12 @@ class Torch(Numpy):
         super().__init_subclass__(**kwargs)
 
 
+def _need_array(a, b):
+    # Exactly Python scalars: NumPy scalars (np.float64 subclasses float) carry a dtype.
+    if type(a) in (int, float) and type(b) in (int, float):
+        raise TypeError("where() with two scalar branches needs like=<array> to fix the dtype")
+
+
 def _make_torch_namespace():
     import torch
 
@@ -174,6 +189,15 @@ def _make_torch_namespace():
         if isinstance(value, torch.Tensor):
             return value
         return torch.as_tensor(value, dtype=like.dtype, device=like.device)
+
+    def _torch_where(c, a, b, like=None):
+        if like is not None:
+            a, b = _tensor_like(a, like), _tensor_like(b, like)
+        else:
+            _need_array(a, b)
+            a = a if isinstance(a, torch.Tensor) else _tensor_like(a, b)
+            b = b if isinstance(b, torch.Tensor) else _tensor_like(b, a)
+        return torch.where(c, a, b)
 
     ns = {
         "exp": staticmethod(torch.exp),
@@ -194,13 +218,7 @@ def _make_torch_namespace():
         "erf": staticmethod(torch.erf),
         "full_like": staticmethod(lambda x, value: torch.full_like(x, value)),
         "asarray": staticmethod(lambda value, like: _tensor_like(value, like)),
-        "where": staticmethod(
-            lambda c, a, b: torch.where(
-                c,
-                a if isinstance(a, torch.Tensor) or not isinstance(b, torch.Tensor) else _tensor_like(a, b),
-                b if isinstance(b, torch.Tensor) or not isinstance(a, torch.Tensor) else _tensor_like(b, a),
-            )
-        ),
+        "where": staticmethod(_torch_where),
         "maximum": staticmethod(
             lambda a, b: torch.clamp(a, min=b) if not isinstance(b, torch.Tensor)
             else (torch.clamp(b, min=a) if not isinstance(a, torch.Tensor) else torch.maximum(a, b))

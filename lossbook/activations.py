@@ -222,7 +222,7 @@ def relu_grad(input, *, grad_output=None):
         \operatorname{ReLU}'(x) = \mathbb 1[x > 0]
     """
     x = check.floating(input, "input")
-    return namespace(x).where(x > 0, 1.0, 0.0) * elementwise_upstream(x, grad_output)
+    return namespace(x).where(x > 0, 1.0, 0.0, like=x) * elementwise_upstream(x, grad_output)
 
 
 # --- A5 ---------------------------------------------------------------------------------
@@ -267,7 +267,7 @@ def leaky_relu_grad(input, negative_slope: float = 0.01, *, grad_output=None):
         f'(x) = \begin{cases} 1 & x > 0 \\ a & x \le 0 \end{cases}
     """
     x = check.floating(input, "input")
-    return namespace(x).where(x > 0, 1.0, negative_slope) * elementwise_upstream(x, grad_output)
+    return namespace(x).where(x > 0, 1.0, negative_slope, like=x) * elementwise_upstream(x, grad_output)
 
 
 # --- A6 ---------------------------------------------------------------------------------
@@ -769,7 +769,10 @@ def _beta_like(x, beta):
     xp = namespace(x)
     if isinstance(beta, (int, float)):
         return xp.asarray(float(beta), like=x)
-    return check.floating(beta, "beta")
+    beta = check.floating(beta, "beta")
+    if namespace(x, beta) is not xp:  # raises TypeError when NumPy and torch are mixed
+        raise TypeError("beta must be the same kind of array as input")
+    return beta
 
 
 def swish(input, beta=1.0):
@@ -1004,7 +1007,7 @@ def gelu(input, approximate: str = "none"):
     --------
     >>> import numpy as np, lossbook
     >>> lossbook.gelu(np.array([-0.75179, 1.0]))
-    array([-0.16997120,  0.84134475])
+    array([-0.16997121,  0.84134475])
     """
     x = check.floating(input, "input")
     check.choice(approximate, "approximate", ("none", "tanh"))
@@ -1068,7 +1071,7 @@ def mish(input):
     --------
     >>> import numpy as np, lossbook
     >>> lossbook.mish(np.array([-1.19243, 1.0]))
-    array([-0.30883752,  0.86509839])
+    array([-0.30884341,  0.86509839])
     """
     x = check.floating(input, "input")
     xp = namespace(x)
@@ -1134,7 +1137,7 @@ def hardsigmoid_grad(input, *, grad_output=None):
     """
     x = check.floating(input, "input")
     xp = namespace(x)
-    return xp.where((x > -3.0) & (x < 3.0), 1.0 / 6.0, 0.0) * elementwise_upstream(x, grad_output)
+    return xp.where((x > -3.0) & (x < 3.0), 1.0 / 6.0, 0.0, like=x) * elementwise_upstream(x, grad_output)
 
 
 # --- A20 --------------------------------------------------------------------------------
@@ -1170,16 +1173,23 @@ def hardswish(input):
 
 
 def hardswish_grad(input, *, grad_output=None):
-    r"""Gradient (VJP) of :func:`hardswish`; PyTorch uses the middle piece on the closed
-    interval, so :math:`f'(-3)=-\tfrac12` and :math:`f'(3)=\tfrac32`.
+    r"""Gradient (VJP) of :func:`hardswish`; at the kinks :math:`\pm3` the outer pieces'
+    slopes, :math:`f'(-3)=0` and :math:`f'(3)=1`, as PyTorch 2.13 (the version this book pins).
 
     .. math::
 
-        f'(x) = \begin{cases} 0 & x < -3 \\ \frac{2x + 3}{6} & -3 \le x \le 3 \\ 1 & x > 3 \end{cases}
+        f'(x) = \begin{cases} 0 & x \le -3 \\ \frac{2x + 3}{6} & -3 < x < 3 \\ 1 & x \ge 3 \end{cases}
+
+    Notes
+    -----
+    The one-sided derivatives are :math:`0, -\tfrac12` at :math:`-3` and :math:`\tfrac32, 1` at
+    :math:`3`. Older ATen CPU kernels used the middle piece on the closed interval
+    (:math:`-\tfrac12` and :math:`\tfrac32`), as the catalog states; the pinned PyTorch
+    returns 0 and 1, which the tests assert against the installed torch.
     """
     x = check.floating(input, "input")
     xp = namespace(x)
-    d = xp.where(x < -3.0, 0.0, xp.where(x <= 3.0, x / 3.0 + 0.5, 1.0))
+    d = xp.where(x <= -3.0, 0.0, xp.where(x < 3.0, x / 3.0 + 0.5, 1.0))
     return d * elementwise_upstream(x, grad_output)
 
 
@@ -1223,7 +1233,7 @@ def hardtanh_grad(input, min_val: float = -1.0, max_val: float = 1.0, *, grad_ou
     """
     x = check.floating(input, "input")
     xp = namespace(x)
-    return xp.where((x > min_val) & (x < max_val), 1.0, 0.0) * elementwise_upstream(x, grad_output)
+    return xp.where((x > min_val) & (x < max_val), 1.0, 0.0, like=x) * elementwise_upstream(x, grad_output)
 
 
 def relu6(input):
@@ -1354,8 +1364,8 @@ SPECS = (
     _spec("hardswish", "A20", _RECT, "硬 Swish 函数", "torch.nn.functional.hardswish",
           "Howard et al., Searching for MobileNetV3, ICCV 2019, arXiv:1905.02244", in_seeds=False,
           example=_unary(avoid=(-3.0, 3.0), low=-5, high=5),
-          kinks=(Kink((_k(-3.0),), {}, _k(-0.5), "middle piece on the closed interval, as in PyTorch"),
-                 Kink((_k(3.0),), {}, _k(1.5), "middle piece on the closed interval, as in PyTorch"))),
+          kinks=(Kink((_k(-3.0),), {}, _k(0.0), "outer piece's slope at -3, as PyTorch 2.13"),
+                 Kink((_k(3.0),), {}, _k(1.0), "outer piece's slope at 3, as PyTorch 2.13"))),
     _spec("relu6", "A20", _RECT, "ReLU6", "torch.nn.functional.relu6", in_seeds=False,
           example=_unary(avoid=(0.0, 6.0), low=-3, high=9),
           kinks=(Kink((_k(0.0),), {}, _k(0.0), "boundary: 0, as in PyTorch"),

@@ -60,7 +60,9 @@ REFERENCES = {
     "sigmoid": _torch_unary(torch.sigmoid),
     "tanh": _torch_unary(torch.tanh),
     "softsign": _torch_unary(F.softsign),
-    "hardsigmoid": _torch_unary(F.hardsigmoid),
+    # PyTorch's definition ReLU6(x + 3) / 6 in torch ops: F.hardsigmoid's CPU backward
+    # multiplies by a float32-rounded 1/6 even in float64 (see test_activations.py).
+    "hardsigmoid": lambda args, kwargs: F.relu6(_t(args[0]) + 3.0) / 6.0,
     "hardtanh": _torch_unary(F.hardtanh),
     "relu": _torch_unary(F.relu),
     "leaky_relu": _torch_unary(F.leaky_relu),

@@ -1,0 +1,332 @@
+"""Checking gradients: the chapters' "check the derivation" cell, and ``lossbook.check`` for students.
+
+:func:`check_derivation` compares three gradients of a registry entry at one input: the
+analytic ``_grad`` (the derivation written in the chapter), torch autograd applied to the same
+value formula, and 4th-order central finite differences. It returns a small table.
+
+:func:`check` compares *your* implementation of a function (its value, its gradient, or
+both) with ours on random inputs, on extreme inputs and at the kinks, and says what is wrong:
+the value, the shape, the reduction, the gradient, or an edge case.
+"""
+from __future__ import annotations
+
+import html
+import inspect
+import warnings
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from ._backend import to_numpy
+from .registry import get
+
+__all__ = ["check_derivation", "check", "DerivationCheck", "CheckReport", "finite_difference"]
+
+
+def finite_difference(fn, args, index, grad_output, h: float = 1e-3):
+    """4th-order central differences of :math:`\\langle f(\\text{args}), g\\rangle` w.r.t. ``args[index]``.
+
+    ``fn`` maps the positional arguments (NumPy float64) to an array; ``grad_output`` is
+    :math:`g`, shaped like the output. Truncation error :math:`O(h^4)`.
+    """
+    base = np.array(args[index], dtype=np.float64)
+    grad = np.zeros_like(base)
+    g = np.asarray(grad_output, dtype=np.float64)
+    for k in np.ndindex(base.shape):
+        total = 0.0
+        for step, weight in ((-2, 1.0), (-1, -8.0), (1, 8.0), (2, -1.0)):
+            shifted = base.copy()
+            shifted[k] += step * h
+            call = list(args)
+            call[index] = shifted
+            total += weight * float(np.sum(np.asarray(fn(*call)) * g))
+        grad[k] = total / (12.0 * h)
+    return grad
+
+
+def _status(diff: float, scale: float) -> str:
+    if diff == 0.0:
+        return "exact"
+    if diff <= 1e-9 * max(1.0, scale):
+        return "close"
+    if diff <= 1e-6 * max(1.0, scale):
+        return "close (FD accuracy)"
+    return "MISMATCH"
+
+
+@dataclass
+class DerivationCheck:
+    """The table of :func:`check_derivation`: one row per comparison."""
+
+    name: str
+    rows: list = field(default_factory=list)  # (comparison, max |diff|, status)
+
+    @property
+    def ok(self) -> bool:
+        return all(status != "MISMATCH" for _, _, status in self.rows)
+
+    def __repr__(self) -> str:
+        width = max(len(r[0]) for r in self.rows) if self.rows else 10
+        lines = [f"check_derivation({self.name!r}): {'OK' if self.ok else 'FAILED'}",
+                 f"{'comparison':<{width}}  {'max |diff|':>10}  status"]
+        lines += [f"{c:<{width}}  {d:>10.2e}  {s}" for c, d, s in self.rows]
+        return "\n".join(lines)
+
+    def _repr_html_(self) -> str:
+        body = "".join(f"<tr><td>{html.escape(c)}</td><td>{d:.2e}</td><td>{html.escape(s)}</td></tr>"
+                       for c, d, s in self.rows)
+        verdict = "all agree" if self.ok else "MISMATCH"
+        return (f"<table><caption><code>{html.escape(self.name)}</code>: {verdict}</caption>"
+                f"<tr><th>comparison</th><th>max |diff|</th><th>status</th></tr>{body}</table>")
+
+
+def check_derivation(name: str, args=None, kwargs=None, *, seed: int = 0, grad_output=None):
+    """Compare the analytic gradient of ``name`` with autograd and with finite differences.
+
+    Parameters
+    ----------
+    name : str
+        A registry name.
+    args, kwargs : tuple, dict, optional
+        The call; ``spec.example(seed)`` by default (float64, away from kinks).
+    seed : int
+        Seed of the example and of the random ``grad_output``.
+    grad_output : array, optional
+        The incoming gradient; random (not ones: ones hide wrong VJPs) by default.
+
+    Returns
+    -------
+    DerivationCheck
+        Rows "analytic vs autograd" and "analytic vs finite differences" per differentiable
+        argument, with the maximum absolute difference; ``.ok`` is False on a mismatch.
+
+    Examples
+    --------
+    >>> import lossbook.checks as lc
+    >>> lc.check_derivation("sigmoid").ok
+    True
+    """
+    import torch
+
+    spec = get(name)
+    if args is None:
+        args, default_kwargs = spec.example(seed)
+        kwargs = {**default_kwargs, **(kwargs or {})}
+    kwargs = dict(kwargs or {})
+    args = [np.asarray(a) if isinstance(a, (list, tuple)) else a for a in args]
+    value = np.asarray(spec.value(*args, **kwargs))
+    if grad_output is None:
+        rng = np.random.default_rng(seed + 1)
+        grad_output = rng.uniform(0.5, 1.5, value.shape) * rng.choice([-1.0, 1.0], value.shape)
+    grad_output = np.asarray(grad_output, dtype=np.float64)
+    analytic = spec.grads(*args, grad_output=grad_output, **kwargs)
+
+    targs = [torch.tensor(a, requires_grad=i in spec.wrt) if isinstance(a, np.ndarray) else a
+             for i, a in enumerate(args)]
+    out = spec.value(*targs, **kwargs)
+    inputs = [targs[i] for i in spec.wrt]
+    if out.requires_grad:
+        autograd = torch.autograd.grad(out, inputs, torch.as_tensor(grad_output), allow_unused=True)
+    else:
+        autograd = [None] * len(inputs)
+
+    result = DerivationCheck(name)
+    for position, (index, ours) in enumerate(zip(spec.wrt, analytic)):
+        ours = to_numpy(ours)
+        arg = spec.arg_names[index]
+        auto = autograd[position]
+        auto = np.zeros_like(ours) if auto is None else to_numpy(auto)
+        fd = finite_difference(lambda *a: spec.value(*a, **kwargs), args, index, grad_output)
+        scale = float(np.max(np.abs(fd))) if fd.size else 1.0
+        d_auto = float(np.max(np.abs(ours - auto))) if ours.size else 0.0
+        d_fd = float(np.max(np.abs(ours - fd))) if ours.size else 0.0
+        result.rows.append((f"d/d{arg}: analytic vs autograd", d_auto, _status(d_auto, scale)))
+        result.rows.append((f"d/d{arg}: analytic vs finite differences", d_fd,
+                            "close (FD accuracy)" if _status(d_fd, scale) != "MISMATCH" else "MISMATCH"))
+    return result
+
+
+# --- lossbook.check ----------------------------------------------------------------------
+@dataclass
+class CheckReport:
+    """What :func:`check` found: a list of ``(ok, message)`` findings."""
+
+    name: str
+    findings: list = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return all(ok for ok, _ in self.findings)
+
+    def add(self, ok: bool, message: str):
+        self.findings.append((bool(ok), message))
+
+    def __bool__(self) -> bool:
+        return self.ok
+
+    def __repr__(self) -> str:
+        head = f"lossbook.check({self.name!r}): " + ("all checks passed" if self.ok else "PROBLEMS FOUND")
+        return "\n".join([head] + [("  ok    " if ok else "  FAIL  ") + m for ok, m in self.findings])
+
+    def _repr_html_(self) -> str:
+        items = "".join(f"<li>{'✅' if ok else '❌'} {html.escape(m)}</li>" for ok, m in self.findings)
+        head = "all checks passed" if self.ok else "problems found"
+        return f"<p><code>lossbook.check({html.escape(self.name)!s})</code>: {head}</p><ul>{items}</ul>"
+
+
+def _accepts(fn, keyword: str) -> bool:
+    try:
+        params = inspect.signature(fn).parameters
+    except (TypeError, ValueError):
+        return True
+    return keyword in params or any(p.kind is p.VAR_KEYWORD for p in params.values())
+
+
+def _call_student(fn, args, kwargs):
+    """Call ``fn`` with the keywords it accepts; returns (result, dropped keywords)."""
+    accepted = {k: v for k, v in kwargs.items() if _accepts(fn, k)}
+    dropped = sorted(set(kwargs) - set(accepted))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # the student's overflow is reported as a finding instead
+        return np.asarray(fn(*[np.array(a, copy=True) if isinstance(a, np.ndarray) else a for a in args],
+                             **accepted)), dropped
+
+
+def _compare(report, what, theirs, ours, where, rtol, atol, spec, args, kwargs):
+    ours = np.asarray(to_numpy(ours))
+    if theirs.shape != ours.shape:
+        hint = ""
+        if spec.is_loss and ours.ndim == 0 and theirs.size > 1:
+            hint = " — it returns one number per element: apply the reduction (the default is the mean)"
+        elif spec.is_loss and theirs.ndim == 0 and ours.ndim > 0:
+            hint = " — it reduces although reduction='none' asks for one loss per element"
+        report.add(False, f"{what} {where}: shape {theirs.shape}, expected {ours.shape}{hint}")
+        return False
+    if not np.all(np.isfinite(theirs)) and np.all(np.isfinite(ours)):
+        report.add(False, f"{what} {where}: your result has inf/NaN where ours is finite — "
+                          "use a numerically stable form (log-sum-exp, softplus, log1p)")
+        return False
+    if np.allclose(theirs, ours, rtol=rtol, atol=atol):
+        return True
+    diff = float(np.max(np.abs(theirs - ours)))
+    hint = ""
+    if ours.size and np.allclose(theirs, -ours, rtol=rtol, atol=atol):
+        hint = " — it has the opposite sign"
+    elif spec.is_loss and kwargs.get("reduction", "mean") == "mean":
+        total = to_numpy(spec.value(*args, **{**kwargs, "reduction": "sum"}))
+        if what == "value" and np.allclose(theirs, total, rtol=rtol, atol=atol):
+            hint = " — it equals the SUM; reduction='mean' divides by the number of elements"
+        elif what == "gradient":
+            ratio = theirs / np.where(ours == 0, np.nan, ours)
+            finite = ratio[np.isfinite(ratio)]
+            if finite.size and np.allclose(finite, finite.flat[0], rtol=1e-6) and abs(finite.flat[0] - 1) > 1e-6:
+                hint = f" — it is {finite.flat[0]:.4g} times ours (a missing or extra factor, e.g. the 1/n of the mean or a 2 from the square)"
+    elif ours.size and ours.ndim and np.any(np.isclose(theirs, ours, rtol=rtol, atol=atol)):
+        wrong = np.argwhere(~np.isclose(theirs, ours, rtol=rtol, atol=atol))[0]
+        hint = f" — first wrong entry at index {tuple(int(i) for i in wrong)}"
+    report.add(False, f"{what} {where}: max |difference| {diff:.3g}{hint}")
+    return False
+
+
+def check(name: str, value=None, grad=None, *, seeds=(0, 1, 2), rtol: float = 1e-6, atol: float = 1e-8):
+    """Compare your implementation of ``name`` with lossbook's and say what is wrong.
+
+    Parameters
+    ----------
+    name : str
+        A registry name, e.g. ``"sigmoid"`` or ``"huber_loss"``.
+    value : callable, optional
+        Your value function, called like ``lossbook.<name>`` with NumPy float64 arrays. It may
+        omit keyword arguments it does not support (e.g. ``reduction``); they are then left at
+        their defaults and the report says so.
+    grad : callable, optional
+        Your gradient function (without ``grad_output``), called the same way; for several
+        differentiable arguments it returns a tuple in ``REGISTRY[name].wrt`` order.
+    seeds : tuple of int
+        Random examples to try.
+    rtol, atol : float
+        Tolerances of the comparison.
+
+    Returns
+    -------
+    CheckReport
+        Truthy when everything matches; its text lists each check.
+
+    Examples
+    --------
+    >>> import numpy as np, lossbook
+    >>> report = lossbook.check("logsigmoid", value=lambda x: np.log(1 / (1 + np.exp(-x))))
+    >>> report.ok
+    False
+    >>> print(report)  # doctest: +ELLIPSIS
+    lossbook.check('logsigmoid'): PROBLEMS FOUND
+      FAIL  value at extreme inputs (|x| ~ 1e4): your result has inf/NaN where ours is finite ...
+      FAIL  value: 3 of 4 cases match
+    """
+    spec = get(name)
+    if value is None and grad is None:
+        raise ValueError("pass value=<your function>, grad=<your gradient>, or both")
+    report = CheckReport(name)
+    reductions = ("mean", "sum", "none") if spec.is_loss else (None,)
+
+    cases = []
+    for seed in seeds:
+        args, kwargs = spec.example(seed)
+        for reduction in reductions:
+            kw = dict(kwargs) if reduction is None else {**kwargs, "reduction": reduction}
+            cases.append((f"on random example {seed}" + (f" (reduction={reduction!r})" if reduction else ""),
+                          list(args), kw))
+    extreme = spec.extreme(seeds[0]) if spec.extreme is not None else None
+    if extreme is None:
+        args, kwargs = spec.example(seeds[0])
+        args = [a * 1e4 if i in spec.wrt and isinstance(a, np.ndarray) and a.dtype.kind == "f" else a
+                for i, a in enumerate(args)]
+        extreme = (args, kwargs)
+    cases.append(("at extreme inputs (|x| ~ 1e4)", list(extreme[0]), dict(extreme[1])))
+
+    for label, (fn) in (("value", value), ("gradient", grad)):
+        if fn is None:
+            continue
+        passed, notes = 0, set()
+        for where, args, kwargs in cases:
+            try:
+                theirs, dropped = _call_student(fn, args, kwargs)
+            except Exception as err:  # the student's code: report, never crash
+                report.add(False, f"{label} {where}: your function raised {type(err).__name__}: {err}")
+                continue
+            if "reduction" in dropped and kwargs.get("reduction", "mean") != "mean":
+                continue  # it ignores reduction: only the default can be compared
+            if dropped:
+                notes.add(f"your {label} function does not take {', '.join(dropped)}: compared at the defaults")
+                kwargs = {k: v for k, v in kwargs.items() if k not in dropped}
+            if label == "value":
+                ours = spec.value(*args, **kwargs)
+                ok = _compare(report, "value", theirs, ours, where, rtol, atol, spec, args, kwargs)
+            else:
+                ours_all = spec.grads(*args, **kwargs)
+                theirs_all = (theirs,) if len(spec.wrt) == 1 else tuple(np.asarray(t) for t in theirs)
+                ok = all(_compare(report, "gradient" + (f" for {spec.arg_names[i]}" if len(spec.wrt) > 1 else ""),
+                                  t, o, where, rtol, atol, spec, args, kwargs)
+                         for i, t, o in zip(spec.wrt, theirs_all, ours_all))
+            passed += ok
+        for note in sorted(notes):
+            report.add(True, note)
+        report.add(passed == len(cases), f"{label}: {passed} of {len(cases)} cases match")
+        if label == "gradient":
+            for kink in spec.kinks:
+                try:
+                    theirs, _ = _call_student(fn, list(kink.args), dict(kink.kwargs))
+                except Exception as err:
+                    report.add(False, f"gradient at a kink: your function raised {type(err).__name__}: {err}")
+                    continue
+                expected = kink.grad if isinstance(kink.grad, tuple) else (kink.grad,)
+                theirs_all = (theirs,) if len(spec.wrt) == 1 else tuple(np.asarray(t) for t in theirs)
+                same = all(np.array_equal(np.asarray(t), np.asarray(e)) for t, e in zip(theirs_all, expected))
+                point = ", ".join(str(np.asarray(a).tolist()) for a in kink.args)
+                report.add(same, f"gradient at the kink ({point}): "
+                                 + ("matches PyTorch's convention" if same else
+                                    f"PyTorch's convention gives {[np.asarray(e).tolist() for e in expected]}, "
+                                    f"yours {[np.asarray(t).tolist() for t in theirs_all]} ({kink.note})"))
+    # passed findings first, so the last lines of a failed report are the failures
+    report.findings.sort(key=lambda f: f[0], reverse=True)
+    return report

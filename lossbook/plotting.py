@@ -1,0 +1,114 @@
+"""Plots of any registry entry: value and gradient curves, and families over a hyper-parameter.
+
+The plot style is set only by an explicit :func:`use_style` call, never on import.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from .registry import get
+
+__all__ = ["use_style", "plot_curves", "plot_family", "STYLE"]
+
+#: The book's matplotlib settings, applied by :func:`use_style`.
+STYLE = {
+    "figure.figsize": (8.0, 3.2),
+    "figure.dpi": 100,
+    "savefig.dpi": 100,
+    "axes.grid": True,
+    "grid.alpha": 0.3,
+    "axes.spines.top": False,
+    "axes.spines.right": False,
+    "axes.titlesize": 11,
+    "axes.labelsize": 10,
+    "legend.fontsize": 8,
+    "legend.frameon": False,
+    "lines.linewidth": 1.8,
+}
+
+
+def use_style():
+    """Apply the book's plot style (:data:`STYLE`) to matplotlib's global settings."""
+    import matplotlib as mpl
+
+    mpl.rcParams.update(STYLE)
+
+
+def _axes(axes):
+    import matplotlib.pyplot as plt
+
+    if axes is None:
+        fig, axes = plt.subplots(1, 2, constrained_layout=True)
+        return fig, axes
+    return axes[0].figure, axes
+
+
+def _grid(spec, domain, num):
+    lo, hi = domain if domain is not None else spec.curve.domain
+    return np.linspace(lo, hi, num)
+
+
+def plot_curves(names, *, params=None, domain=None, axes=None, num: int = 401, title=None):
+    """Value (left) and derivative (right) of one or several registry entries along their curve.
+
+    Parameters
+    ----------
+    names : str or list of str
+        Registry names (each must have a ``curve``).
+    params : dict, optional
+        Hyper-parameters, by name of the entry: ``{"huber_loss": {"delta": 0.5}}``.
+    domain : (float, float), optional
+        The x range; each entry's own by default.
+    axes : pair of matplotlib axes, optional
+    num : int
+        Grid points.
+    title : str, optional
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+    """
+    names = [names] if isinstance(names, str) else list(names)
+    fig, (ax_value, ax_grad) = _axes(axes)
+    params = params or {}
+    for name in names:
+        spec = get(name)
+        x = _grid(spec, domain, num)
+        y, dy = spec.curve_values(x, **params.get(name, {}))
+        label = name + "".join(f", {k}={v}" for k, v in params.get(name, {}).items())
+        ax_value.plot(x, y, label=label)
+        ax_grad.plot(x, dy, label=label)
+    spec = get(names[0])
+    ax_value.set(xlabel=spec.curve.xlabel, ylabel="value")
+    ax_grad.set(xlabel=spec.curve.xlabel, ylabel="derivative")
+    ax_value.legend()
+    if title:
+        fig.suptitle(title)
+    return fig
+
+
+def plot_family(name, param, values, *, params=None, domain=None, axes=None, num: int = 401, title=None):
+    """Value and derivative of ``name`` for several values of the hyper-parameter ``param``.
+
+    Examples
+    --------
+    >>> import matplotlib
+    >>> matplotlib.use("Agg")
+    >>> from lossbook.plotting import plot_family
+    >>> fig = plot_family("softplus", "beta", [0.5, 1, 4])
+    >>> len(fig.axes[0].lines)
+    3
+    """
+    spec = get(name)
+    fig, (ax_value, ax_grad) = _axes(axes)
+    x = _grid(spec, domain, num)
+    for v in values:
+        y, dy = spec.curve_values(x, **{**(params or {}), param: v})
+        ax_value.plot(x, y, label=f"{param} = {v}")
+        ax_grad.plot(x, dy, label=f"{param} = {v}")
+    ax_value.set(xlabel=spec.curve.xlabel, ylabel=name)
+    ax_grad.set(xlabel=spec.curve.xlabel, ylabel=f"d {name} / d{spec.curve.xlabel}")
+    ax_value.legend()
+    if title:
+        fig.suptitle(title)
+    return fig

@@ -1,0 +1,66 @@
+"""The checkers must be able to fail: feed them known-wrong implementations."""
+from __future__ import annotations
+
+import dataclasses
+
+import numpy as np
+import pytest
+
+import lossbook
+from lossbook import checks, registry
+
+
+def test_check_derivation_passes_for_every_entry():
+    for name in lossbook.REGISTRY:
+        result = checks.check_derivation(name)
+        assert result.ok, result
+
+
+def test_check_derivation_catches_a_wrong_gradient(monkeypatch):
+    spec = lossbook.REGISTRY["tanh"]
+    wrong = dataclasses.replace(spec, grad=lambda input, *, grad_output=None: 1 - np.tanh(input))
+    monkeypatch.setitem(registry.REGISTRY, "tanh", wrong)
+    result = checks.check_derivation("tanh")
+    assert not result.ok
+    assert "MISMATCH" in repr(result) and "<table>" in result._repr_html_()
+
+
+def test_check_accepts_a_correct_student_implementation():
+    report = lossbook.check("tanh", value=np.tanh, grad=lambda x: 1 - np.tanh(x) ** 2)
+    assert report.ok, report
+
+
+def test_check_reports_a_kink_convention():
+    report = lossbook.check("relu", grad=lambda x: (x >= 0).astype(float))
+    assert not report.ok
+    assert any("kink" in m and not ok for ok, m in report.findings)
+
+
+def test_check_reports_overflow_of_a_naive_formula():
+    report = lossbook.check("softsign", value=lambda x: x / (1 + np.abs(x)),
+                            grad=lambda x: 1 / (1 + np.abs(x)) ** 2)
+    assert report.ok, report
+    report = lossbook.check("logsigmoid", value=lambda x: np.log(1 / (1 + np.exp(-x))))
+    assert not report.ok and "inf/NaN" in repr(report)
+
+
+def test_check_reports_shape_and_exceptions():
+    report = lossbook.check("softmax", value=lambda x, dim=-1: np.exp(x).sum())
+    assert not report.ok and "shape" in repr(report)
+    report = lossbook.check("sigmoid", value=lambda x: 1 / 0)
+    assert not report.ok and "ZeroDivisionError" in repr(report)
+
+
+def test_check_reports_a_wrong_factor():
+    report = lossbook.check("sigmoid", grad=lambda x: 2 * np.exp(-np.logaddexp(0, -x)) * np.exp(-np.logaddexp(0, x)))
+    assert not report.ok
+
+
+def test_check_needs_something_to_check():
+    with pytest.raises(ValueError, match="value="):
+        lossbook.check("sigmoid")
+
+
+def test_unknown_name_suggests_close_matches():
+    with pytest.raises(KeyError, match="sigmoid"):
+        lossbook.check("sigmod", value=np.tanh)

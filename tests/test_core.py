@@ -1,0 +1,124 @@
+"""The backend, reduction and autograd layers, tested directly."""
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import torch
+
+import lossbook
+from lossbook import _backend, _reduction
+from lossbook.autograd import Activation, Loss, PReLU, Swish, function
+
+NP = _backend.Numpy
+
+
+def TORCH():
+    return _backend.namespace(torch.zeros(1))
+
+
+@pytest.mark.parametrize("make", [np.asarray, torch.as_tensor])
+def test_stable_primitives(make):
+    x = make(np.array([-1e4, -50.0, 0.0, 50.0, 1e4]))
+    xp = _backend.namespace(x)
+    with np.errstate(over="raise", invalid="raise", divide="raise"):
+        s = _backend.to_numpy(xp.sigmoid(x))
+        sp = _backend.to_numpy(xp.softplus(x))
+        ls = _backend.to_numpy(xp.logsigmoid(x))
+    np.testing.assert_allclose(s, [0.0, 1.9287498479639178e-22, 0.5, 1.0, 1.0], rtol=1e-15)
+    np.testing.assert_allclose(sp, [0.0, 1.9287498479639178e-22, np.log(2), 50.0, 1e4], rtol=1e-15)
+    np.testing.assert_allclose(ls, [-1e4, -50.0, -np.log(2), -1.9287498479639178e-22, 0.0], rtol=1e-15)
+    z = make(np.array([[1000.0, 1000.0], [-np.inf, 0.0]]))
+    np.testing.assert_allclose(_backend.to_numpy(xp.logsumexp(z, axis=-1)), [1000 + np.log(2), 0.0])
+    p = make(np.array([0.0, 0.5]))
+    np.testing.assert_array_equal(_backend.to_numpy(xp.xlogy(p, p)), [0.0, 0.5 * np.log(0.5)])
+    np.testing.assert_allclose(_backend.to_numpy(xp.erf(make(np.array([0.5])))), [0.5204998778130465])
+
+
+def test_where_with_two_scalars_needs_a_dtype_source():
+    x32 = np.ones(3, dtype=np.float32)
+    with pytest.raises(TypeError, match="like="):
+        NP.where(x32 > 0, 1.0, 0.0)
+    assert NP.where(x32 > 0, 1.0, 0.0, like=x32).dtype == np.float32
+    t32 = torch.ones(3)
+    assert TORCH().where(t32 > 0, 1.0, 0.0, like=t32).dtype == torch.float32
+    assert TORCH().where(t32 > 0, t32, 0.0).dtype == torch.float32
+
+
+def test_mixing_backends_is_refused():
+    with pytest.raises(TypeError, match="mix"):
+        _backend.namespace(np.ones(2), torch.ones(2))
+
+
+def test_reduce_and_upstream():
+    loss = np.array([1.0, 2.0, 3.0, 6.0])
+    assert _reduction.reduce(loss, "sum") == 12.0
+    assert _reduction.reduce(loss, "mean") == 3.0
+    assert _reduction.reduce(loss, "mean", denominator=6.0) == 2.0
+    np.testing.assert_array_equal(_reduction.upstream(loss, "mean"), np.full(4, 0.25))
+    np.testing.assert_array_equal(_reduction.upstream(loss, "sum", np.array(3.0)), np.full(4, 3.0))
+    g = np.array([1.0, -1.0, 2.0, 0.5])
+    np.testing.assert_array_equal(_reduction.upstream(loss, "none", g), g)
+    with pytest.raises(ValueError, match="grad_output"):
+        _reduction.upstream(loss, "none", np.ones(3))
+    with pytest.raises(ValueError, match="grad_output"):
+        _reduction.upstream(loss, "mean", np.ones(4))
+    with pytest.raises(ValueError, match="reduction"):
+        _reduction.reduce(loss, "avg")
+
+
+def test_validation_can_be_switched_off():
+    bad = np.array([np.nan, 1.0])
+    with pytest.raises(ValueError, match="input contains NaN"):
+        lossbook.sigmoid(bad)
+    with lossbook.validation(False):
+        assert np.isnan(lossbook.sigmoid(bad)[0])
+    with pytest.raises(ValueError):
+        lossbook.sigmoid(bad)
+
+
+def test_lists_and_python_numbers_are_accepted_as_float64():
+    assert lossbook.relu([-1, 2]).dtype == np.float64
+    assert float(lossbook.sigmoid(0)) == 0.5
+    with pytest.raises(TypeError, match="input"):
+        lossbook.relu("x")
+
+
+def test_autograd_function_uses_our_gradient(monkeypatch):
+    """The backward really calls spec.grad: replace it and watch the gradient change."""
+    import dataclasses
+
+    from lossbook import registry
+
+    x = torch.linspace(-2, 2, 5, dtype=torch.float64, requires_grad=True)
+    function("tanh")(x).sum().backward()
+    np.testing.assert_allclose(x.grad.numpy(), 1 - np.tanh(x.detach().numpy()) ** 2)
+    spec = registry.REGISTRY["tanh"]
+    fake = dataclasses.replace(spec, grad=lambda input, *, grad_output=None: grad_output * 7.0)
+    monkeypatch.setitem(registry.REGISTRY, "tanh", fake)
+    x.grad = None
+    function("tanh")(x).sum().backward()
+    np.testing.assert_array_equal(x.grad.numpy(), np.full(5, 7.0))
+
+
+def _fit(module, x, target, steps=300, lr=0.5):
+    opt = torch.optim.SGD(module.parameters(), lr=lr)
+    for _ in range(steps):
+        opt.zero_grad()
+        loss = ((module(x) - target) ** 2).mean()
+        loss.backward()
+        opt.step()
+    return loss.detach().item()
+
+
+def test_modules_train_their_parameters_with_our_gradients():
+    torch.manual_seed(0)
+    x = torch.randn(256, 3, 4, dtype=torch.float64)
+    slopes = torch.tensor([0.6, 0.3, 0.1], dtype=torch.float64).view(1, 3, 1)
+    prelu = PReLU(3).double()
+    assert _fit(prelu, x, torch.where(x > 0, x, slopes * x)) < 1e-10
+    np.testing.assert_allclose(prelu.weight.detach().numpy(), [0.6, 0.3, 0.1], atol=1e-5)
+    swish = Swish(1.0).double()
+    assert _fit(swish, x, x * torch.sigmoid(1.7 * x), steps=2000, lr=2.0) < 1e-8
+    assert abs(float(swish.beta) - 1.7) < 1e-3
+    assert "gelu" in repr(Activation("gelu", approximate="tanh"))
+    assert isinstance(Loss("relu"), torch.nn.Module)
