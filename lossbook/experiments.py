@@ -1,0 +1,383 @@
+"""The book's two experiments, as functions that return their numbers (the chapters call them).
+
+* :func:`single_neuron` and :func:`learning_slowdown`: Nielsen's demonstration that a
+  sigmoid output trained with the quadratic cost learns slowly when it is badly wrong,
+  while cross-entropy does not (``chapters/learning_slowdown``).
+* :func:`center_loss_mnist`: 2-D deep features on MNIST under softmax cross-entropy, MSE
+  on one-hot targets, and softmax + center loss (Wen et al. 2016, Figs. 2–3;
+  ``chapters/mnist_features``).
+
+Feature geometry is measured by :func:`class_centers`, :func:`compactness` and
+:func:`nearest_center_accuracy`.
+"""
+from __future__ import annotations
+
+import math
+import time
+
+import numpy as np
+import torch
+
+from .data import load_mnist
+from .models import MLP, LeNetPP, SigmoidNeuron, count_parameters
+from .train import (BinaryCrossEntropyCost, CrossEntropy, OneHotMSE, QuadraticCost,
+                    SoftmaxCenterLoss, evaluate, train)
+
+__all__ = [
+    "single_neuron", "learning_slowdown", "center_loss_mnist", "mnist_tensors",
+    "class_centers", "compactness", "nearest_center_accuracy", "COSTS",
+    "sigmoid_output_gradients",
+]
+
+#: Nielsen's costs for a sigmoid output, by name.
+COSTS = {"quadratic": QuadraticCost, "cross_entropy": BinaryCrossEntropyCost}
+
+_MEAN, _STD = 0.1307, 0.3081   # MNIST training-set pixel statistics (for the CNN)
+
+
+# --- data -----------------------------------------------------------------------------------
+def mnist_tensors(split: str = "train", *, subset: int | None = None, standardize: bool = False,
+                  flatten: bool = False, seed: int = 0):
+    """MNIST as float32 tensors: images in [0, 1] (or standardised) and int64 labels.
+
+    ``subset`` keeps that many images, chosen at random with ``seed`` (class frequencies are
+    preserved in expectation); ``flatten`` gives (N, 784), otherwise (N, 1, 28, 28).
+    """
+    images, labels = load_mnist(split)
+    index = np.arange(len(labels))
+    if subset is not None and subset < len(labels):
+        index = np.sort(np.random.default_rng(seed).choice(len(labels), subset, replace=False))
+    x = images[index].astype(np.float32) / 255.0
+    if standardize:
+        x = (x - _MEAN) / _STD
+    x = x.reshape(len(index), -1) if flatten else x.reshape(len(index), 1, 28, 28)
+    return torch.from_numpy(x), torch.from_numpy(labels[index].copy())
+
+
+# --- feature geometry ---------------------------------------------------------------------
+def class_centers(features, labels, num_classes: int = 10) -> np.ndarray:
+    """Mean feature of each class, shape (C, d)."""
+    features, labels = np.asarray(features, dtype=np.float64), np.asarray(labels)
+    return np.stack([features[labels == k].mean(axis=0) for k in range(num_classes)])
+
+
+def compactness(features, labels, centers=None) -> float:
+    r"""Mean intra-class distance over mean distance between class centres (lower = tighter).
+
+    .. math::
+
+        \frac{\frac1N\sum_i \lVert x_i - \mu_{y_i}\rVert}
+             {\binom C2^{-1}\sum_{j<k}\lVert\mu_j - \mu_k\rVert}
+
+    with :math:`\mu_k` the class means of ``features`` unless ``centers`` is given. It is
+    invariant to scaling the features, so networks whose features live at different
+    scales can be compared.
+    """
+    features, labels = np.asarray(features, dtype=np.float64), np.asarray(labels)
+    mu = class_centers(features, labels, int(labels.max()) + 1) if centers is None else np.asarray(centers, dtype=np.float64)
+    intra = np.linalg.norm(features - mu[labels], axis=1).mean()
+    pairwise = np.linalg.norm(mu[:, None, :] - mu[None, :, :], axis=-1)
+    inter = pairwise[np.triu_indices(len(mu), k=1)].mean()
+    return float(intra / inter)
+
+
+def nearest_center_accuracy(features, labels, centers) -> float:
+    """Accuracy of assigning each feature to the class of its nearest centre (Euclidean)."""
+    features, centers = np.asarray(features, dtype=np.float64), np.asarray(centers, dtype=np.float64)
+    distances = np.linalg.norm(features[:, None, :] - centers[None, :, :], axis=-1)
+    return float((distances.argmin(axis=1) == np.asarray(labels)).mean())
+
+
+# --- learning slowdown ------------------------------------------------------------------
+def single_neuron(cost: str = "quadratic", weight: float = 0.6, bias: float = 0.9, *,
+                  eta: float = 0.15, epochs: int = 300, x: float = 1.0, y: float = 0.0,
+                  rule: str = "gradient") -> dict:
+    r"""Train Nielsen's neuron :math:`a=\sigma(wx+b)` on one example, one step per epoch.
+
+    Parameters
+    ----------
+    cost : {'quadratic', 'cross_entropy'}
+        :math:`C=\tfrac12(a-y)^2` or :math:`C=-[y\ln a+(1-y)\ln(1-a)]`.
+    weight, bias : float
+        The starting point.
+    eta : float
+        Learning rate.
+    epochs : int
+        Number of gradient steps.
+    x, y : float
+        The input and the target (Nielsen: 1 and 0).
+    rule : {'gradient', 'dC/da'}
+        ``'gradient'`` trains with :func:`lossbook.train.train` and lossbook's gradients
+        (the correct rule, :math:`w \leftarrow w-\eta\,\partial C/\partial w`).
+        ``'dC/da'`` steps by :math:`\eta\,x\,\partial C/\partial a` and
+        :math:`\eta\,\partial C/\partial a` instead, i.e. without the factor
+        :math:`\sigma'(z)`: a hypothesis for what the widgets of Nielsen's chapter 3 do
+        (it reproduces their fast cross-entropy curves at :math:`\eta=0.005`).
+
+    Returns
+    -------
+    dict
+        ``cost``, ``output``, ``weight``, ``bias``: arrays of length ``epochs + 1`` (before
+        each step, and after the last).
+    """
+    if cost not in COSTS:
+        raise ValueError(f"cost must be one of {sorted(COSTS)}, got {cost!r}")
+    if rule == "gradient":
+        return _single_neuron_gradient(cost, weight, bias, eta, epochs, x, y)
+    if rule == "dC/da":
+        return _single_neuron_output_rule(cost, weight, bias, eta, epochs, x, y)
+    raise ValueError(f"rule must be 'gradient' or 'dC/da', got {rule!r}")
+
+
+def _neuron_state(cost, w, b, x, y):
+    from . import binary_cross_entropy, sigmoid
+
+    a = float(sigmoid(np.array([w * x + b]))[0])
+    if cost == "quadratic":
+        c = 0.5 * (a - y) ** 2
+    else:
+        c = float(binary_cross_entropy(np.array([a]), np.array([y])))
+    return a, c
+
+
+def _single_neuron_gradient(cost, weight, bias, eta, epochs, x, y):
+    neuron = SigmoidNeuron(weight, bias).double()
+    inputs = torch.tensor([x], dtype=torch.float64)
+    targets = torch.tensor([y], dtype=torch.float64)
+    objective = COSTS[cost](num_classes=None)
+    trace = {"weight": [weight], "bias": [bias]}
+
+    def record(epoch, model):
+        trace["weight"].append(float(model.weight))
+        trace["bias"].append(float(model.bias))
+
+    train(neuron, objective, (inputs, targets), epochs=epochs, batch_size=1, lr=eta,
+          device="cpu", progress=False, on_epoch=record)
+    w, b = np.array(trace["weight"]), np.array(trace["bias"])
+    states = [_neuron_state(cost, wi, bi, x, y) for wi, bi in zip(w, b)]
+    return {"weight": w, "bias": b, "output": np.array([s[0] for s in states]),
+            "cost": np.array([s[1] for s in states])}
+
+
+def _single_neuron_output_rule(cost, weight, bias, eta, epochs, x, y):
+    from . import binary_cross_entropy_grad, mse_loss_grad
+
+    w, b = float(weight), float(bias)
+    ws, bs = [w], [b]
+    for _ in range(epochs):
+        a, _ = _neuron_state(cost, w, b, x, y)
+        if cost == "quadratic":     # dC/da of ½(a−y)² = ½ · d/da mse_loss
+            dc_da = 0.5 * float(mse_loss_grad(np.array([a]), np.array([y]))[0])
+        else:
+            dc_da = float(binary_cross_entropy_grad(np.array([a]), np.array([y]))[0])
+        w, b = w - eta * x * dc_da, b - eta * dc_da
+        ws.append(w)
+        bs.append(b)
+    w, b = np.array(ws), np.array(bs)
+    states = [_neuron_state(cost, wi, bi, x, y) for wi, bi in zip(w, b)]
+    return {"weight": w, "bias": b, "output": np.array([s[0] for s in states]),
+            "cost": np.array([s[1] for s in states])}
+
+
+def sigmoid_output_gradients(z, y: float = 0.0) -> dict:
+    r""":math:`\partial C/\partial z` of a sigmoid output for both costs, from lossbook's
+    gradients: quadratic :math:`(a-y)\sigma'(z)` and cross-entropy :math:`a-y`."""
+    from . import binary_cross_entropy_with_logits_grad, mse_loss_grad, sigmoid, sigmoid_grad
+
+    z = np.asarray(z, dtype=np.float64)
+    a = sigmoid(z)
+    target = np.full_like(z, y)
+    quadratic = 0.5 * mse_loss_grad(a, target, reduction="none") * sigmoid_grad(z)
+    cross_entropy = binary_cross_entropy_with_logits_grad(z, target, reduction="none")
+    return {"quadratic": quadratic, "cross_entropy": cross_entropy}
+
+
+def learning_slowdown(costs=("quadratic", "cross_entropy"), *, seeds=(0, 1, 2), epochs: int = 3,
+                      etas=None, train_size: int = 50000, test_size: int = 10000,
+                      batch_size: int = 10, hidden: int = 100, init: str = "normal",
+                      device="cpu", progress: bool = True, num_threads: int | None = 1) -> dict:
+    r"""Nielsen's sigmoid [784, hidden, 10] network on MNIST, quadratic vs cross-entropy cost.
+
+    Parameters
+    ----------
+    costs : sequence of {'quadratic', 'cross_entropy'}
+    seeds : sequence of int
+        One run per seed and cost (the seed fixes the initialisation and the shuffling).
+    epochs : int
+    etas : dict, optional
+        Learning rate per cost; default Nielsen's: 3.0 (quadratic), 0.5 (cross-entropy).
+    train_size, test_size : int
+        Training images (Nielsen holds out 10 000 of the 60 000 for validation and trains
+        on 50 000) and test images.
+    batch_size : int, default 10
+    hidden : int, default 100
+    init : {'normal', 'scaled', 'torch'}, default 'normal'
+        :math:`\mathcal N(0,1)` weights and biases saturate many sigmoid units from the start.
+    device, progress, num_threads : passed to :func:`lossbook.train.train`
+        (one thread is fastest for these tiny matrices).
+
+    Returns
+    -------
+    dict
+        ``runs[cost][seed]``: the :class:`~lossbook.train.History` (per epoch ``loss``,
+        ``test_accuracy``, ``output_grad_norm`` = mean Frobenius norm of the output layer's
+        weight gradient over the epoch's mini-batches, ``saturated`` = fraction of output
+        activations within 0.01 of 0 or 1 while training, times), and ``summary[cost]``:
+        arrays over seeds of the per-epoch test accuracy.
+    """
+    etas = {"quadratic": 3.0, "cross_entropy": 0.5, **(etas or {})}
+    train_x, train_y = mnist_tensors("train", subset=train_size, flatten=True)
+    test_x, test_y = mnist_tensors("test", subset=test_size, flatten=True)
+    runs: dict = {}
+    summary: dict = {}
+    for cost in costs:
+        runs[cost] = {}
+        for seed in seeds:
+            torch.manual_seed(seed)
+            model = MLP((784, hidden, 10), activation="sigmoid", init=init)
+
+            def output_gradient(model, outputs, target):
+                with torch.no_grad():
+                    a = torch.sigmoid(outputs)
+                    saturated = ((a < 0.01) | (a > 0.99)).float().mean()
+                return {"output_grad_norm": float(model.output_layer.weight.grad.norm()),
+                        "saturated": float(saturated)}
+
+            runs[cost][seed] = train(
+                model, COSTS[cost](), (train_x, train_y), epochs=epochs, batch_size=batch_size,
+                lr=etas[cost], test_data=(test_x, test_y), seed=seed, device=device,
+                progress=progress, desc=f"{cost} η={etas[cost]:g} seed {seed}",
+                num_threads=num_threads, on_step=output_gradient)
+        summary[cost] = np.array([runs[cost][s]["test_accuracy"] for s in seeds])
+    return {"runs": runs, "summary": summary, "etas": etas, "seeds": tuple(seeds),
+            "epochs": epochs, "train_size": len(train_y), "test_size": len(test_y)}
+
+
+# --- 2-D features and center loss --------------------------------------------------------
+#: The default training recipe of :func:`center_loss_mnist`.
+RECIPE = dict(epochs=4, batch_size=128, lr=0.02, optimizer="sgd", momentum=0.9,
+              weight_decay=5e-4, schedule="onecycle")
+
+
+def _objective(kind: str, lam: float, alpha: float):
+    if kind == "softmax":
+        return CrossEntropy()
+    if kind == "mse_linear":
+        return OneHotMSE(on="logits", scale=10.0)
+    if kind == "mse_softmax":
+        return OneHotMSE(on="softmax", scale=10.0)
+    if kind == "center":
+        return SoftmaxCenterLoss(lam=lam, alpha=alpha)
+    raise ValueError(f"unknown run kind {kind!r}: use 'softmax', 'mse_linear', 'mse_softmax' or 'center'")
+
+
+def _features(model, images, batch_size=2000):
+    model.eval()
+    with torch.no_grad():
+        parts = [model.features(images[i:i + batch_size]) for i in range(0, len(images), batch_size)]
+    return torch.cat(parts).cpu().numpy()
+
+
+def center_loss_mnist(runs=("softmax", "mse_linear", "mse_softmax", "center"), *,
+                      lam: float = 0.01, lambdas=(), alpha: float = 0.5, seed: int = 0,
+                      recipe: dict | None = None, mse_recipe: dict | None = None,
+                      mse_train_size: int | None = None, train_size: int | None = None,
+                      snapshots=(), snapshot_size: int = 2000, centers_size: int = 10000,
+                      channels=(8, 16, 32), device="auto", progress: bool = True,
+                      num_threads: int | None = None) -> dict:
+    r"""Train the LeNets++-style network with 2-D features under several objectives.
+
+    Parameters
+    ----------
+    runs : sequence of {'softmax', 'mse_linear', 'mse_softmax', 'center'}
+        Softmax cross-entropy; MSE between one-hot targets and the raw outputs or the
+        softmax outputs; softmax + ``lam`` × center loss.
+    lam : float
+        :math:`\lambda` of the ``'center'`` run (center loss with ``reduction='mean'``,
+        i.e. :math:`\tfrac1{2m}\sum\lVert x_i-c_{y_i}\rVert^2`).
+    lambdas : sequence of float
+        Extra softmax + center-loss runs, one per :math:`\lambda` (named ``'center λ=…'``),
+        for the paper's Fig. 3 progression.
+    alpha : float
+        The centres' rate in :func:`~lossbook.center_update` (0.5, as in the paper).
+    seed : int
+        Same initialisation and batch order for every run.
+    recipe, mse_recipe : dict, optional
+        Overrides of :data:`RECIPE` (all runs; MSE runs).
+    mse_train_size, train_size : int, optional
+        Train the MSE runs (or all runs) on a random subset of the 60 000 images.
+    snapshots : sequence of int
+        Optimiser steps at which to record the features of ``snapshot_size`` test images
+        (for the feature-evolution figure).
+    centers_size : int
+        Training images whose class means serve as centres for the nearest-centre accuracy.
+    channels, device, progress, num_threads
+        Network width and :func:`~lossbook.train.train` options.
+
+    Returns
+    -------
+    dict
+        One entry per run, each a dict with ``accuracy`` (test), ``compactness`` (test
+        features, :func:`compactness`), ``nearest_center_accuracy`` (test features against
+        the class means of training features), ``features`` and ``labels`` (test, NumPy),
+        ``centers`` (the learned ones for center loss, else the training class means),
+        ``history``, ``snapshots`` ({step: features}), ``time`` and ``cpu_time`` (seconds),
+        ``parameters``, ``name``; plus ``"_meta"`` with the settings.
+    """
+    base = {**RECIPE, **(recipe or {})}
+    mse = {**base, **(mse_recipe or {})}
+    train_data = mnist_tensors("train", standardize=True, subset=train_size, seed=seed)
+    test_x, test_y = mnist_tensors("test", standardize=True)
+    center_x, center_y = mnist_tensors("train", standardize=True, subset=centers_size, seed=seed + 1)
+    snapshot_x, snapshot_y = test_x[:snapshot_size], test_y[:snapshot_size]
+    plan = [(kind, lam, kind) for kind in runs]
+    plan += [("center", float(value), f"center λ={float(value):g}") for value in lambdas]
+    results: dict = {}
+    for kind, weight, key in plan:
+        settings = mse if kind.startswith("mse") else base
+        data = train_data
+        if kind.startswith("mse") and mse_train_size:
+            data = mnist_tensors("train", standardize=True, subset=mse_train_size, seed=seed)
+        torch.manual_seed(seed)
+        model = LeNetPP(channels=channels)
+        objective = _objective(kind, weight, alpha)
+        captured: dict = {}
+        counter = [0]
+        wanted = set(int(s) for s in snapshots)
+
+        def snapshot(model, outputs, target):
+            if counter[0] in wanted:
+                captured[counter[0]] = _features(model, snapshot_x.to(outputs[0].device))
+                model.train()
+            counter[0] += 1
+
+        history = train(model, objective, data, test_data=(test_x, test_y), seed=seed,
+                        device=device, progress=progress, desc=getattr(objective, "name", kind),
+                        num_threads=num_threads, on_step=snapshot if wanted else None, **settings)
+        steps = counter[0]
+        if steps in wanted:
+            captured[steps] = _features(model, snapshot_x.to(next(model.parameters()).device))
+        test_features = _features(model, test_x.to(next(model.parameters()).device))
+        train_means = class_centers(_features(model, center_x.to(next(model.parameters()).device)), center_y.numpy())
+        labels = test_y.numpy()
+        results[key] = {
+            "name": getattr(objective, "name", kind),
+            "kind": kind,
+            "lam": weight if kind == "center" else None,
+            "accuracy": history["test_accuracy"][-1],
+            "compactness": compactness(test_features, labels),
+            "nearest_center_accuracy": nearest_center_accuracy(test_features, labels, train_means),
+            "features": test_features,
+            "labels": labels,
+            "centers": objective.centers.cpu().numpy() if kind == "center" else train_means,
+            "history": history,
+            "snapshots": dict(sorted(captured.items())),
+            "snapshot_labels": snapshot_y.numpy(),
+            "time": history["time"][-1],
+            "cpu_time": history["cpu_time"][-1],
+            "parameters": count_parameters(model),
+            "train_size": len(data[1]),
+        }
+    results["_meta"] = {"recipe": base, "mse_recipe": mse, "alpha": alpha, "lam": lam,
+                        "seed": seed, "channels": tuple(channels)}
+    return results
