@@ -54,6 +54,127 @@ def _center_loss(args, kwargs):
     return {"none": per_sample, "sum": per_sample.sum(), "mean": per_sample.mean()}[reduction]
 
 
+def _tk(kwargs):
+    """The kwargs with every array converted to a tensor (for torch.nn.functional)."""
+    return {k: (_t(v) if isinstance(v, np.ndarray) else v) for k, v in kwargs.items()}
+
+
+def _torch_loss(fn):
+    """``fn(input, target, **kwargs)`` on tensors: torch losses keep their PyTorch names."""
+    return lambda args, kwargs: fn(_t(args[0]), _t(args[1]), **_tk(kwargs))
+
+
+def _reduce_torch(loss, reduction):
+    return {"none": loss, "sum": loss.sum(), "mean": loss.mean()}[reduction]
+
+
+def _reduce_np(loss, reduction):
+    return {"none": loss, "sum": np.sum(loss), "mean": np.mean(loss)}[reduction]
+
+
+def _entropy_torch(args, kwargs):
+    """torch.special.entr summed over the support axis (differentiable: -(log p + 1))."""
+    dim, base = kwargs.get("dim", -1), kwargs.get("base")
+    h = torch.special.entr(_t(args[0])).sum(dim)
+    if base is not None:
+        h = h / float(np.log(base))
+    return _reduce_torch(h, kwargs.get("reduction", "mean"))
+
+
+def _entropy_scipy(args, kwargs):
+    import scipy.stats
+
+    h = scipy.stats.entropy(args[0], base=kwargs.get("base"), axis=kwargs.get("dim", -1))
+    return _reduce_np(h, kwargs.get("reduction", "mean"))
+
+
+def _kl_torch(args, kwargs):
+    """F.kl_div; its 'mean' is per element, which PyTorch announces with a UserWarning each call."""
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message="reduction: 'mean' divides", category=UserWarning)
+        return F.kl_div(_t(args[0]), _t(args[1]), **_tk(kwargs))
+
+
+def _kl_scipy(args, kwargs):
+    """sum(rel_entr(p, q)) with q = exp(input); p = exp(target) if log_target."""
+    logq, target = args
+    p = np.exp(target) if kwargs.get("log_target", False) else target
+    terms = sp.rel_entr(p, np.exp(logq))
+    reduction = kwargs.get("reduction", "mean")
+    if reduction == "batchmean":
+        return terms.sum() / logq.shape[0]
+    return _reduce_np(terms, reduction)
+
+
+def _cross_entropy_scipy(args, kwargs):
+    """PyTorch's cross-entropy semantics rebuilt on scipy.special.log_softmax (class axis 1)."""
+    x, y = args
+    axis = 1 if x.ndim >= 2 else 0
+    n_classes = x.shape[axis]
+    log_p = np.moveaxis(sp.log_softmax(x, axis=axis), axis, -1)
+    w = kwargs.get("weight")
+    w = np.ones(n_classes) if w is None else np.asarray(w)
+    eps = kwargs.get("label_smoothing", 0.0)
+    reduction = kwargs.get("reduction", "mean")
+    if np.issubdtype(np.asarray(y).dtype, np.floating):
+        q = np.moveaxis(y, axis, -1) * (1 - eps) + eps / n_classes
+        loss = -(q * w * log_p).sum(-1)
+        return _reduce_np(loss, reduction)
+    keep = y != kwargs.get("ignore_index", -100)
+    y_safe = np.where(keep, y, 0)
+    nll = -np.take_along_axis(log_p, y_safe[..., None], -1)[..., 0] * w[y_safe]
+    smooth = -(log_p * w).sum(-1)
+    loss = np.where(keep, (1 - eps) * nll + eps / n_classes * smooth, 0.0)
+    if reduction == "mean":
+        return loss.sum() / (w[y_safe] * keep).sum()
+    return _reduce_np(loss, reduction)
+
+
+def _margin_torch(fn):
+    """A margin loss written with torch ops on m = y * f, then reduced like PyTorch."""
+    def reference(args, kwargs):
+        f, y = _t(args[0]), _t(args[1]).to(_t(args[0]).dtype)
+        return _reduce_torch(fn(y * f), kwargs.get("reduction", "mean"))
+    return reference
+
+
+def _squared_hinge_torch(args, kwargs):
+    """max(0, 1 - y f)^2 = 2 * F.multi_margin_loss(p=2) on the two-class scores [0, f]."""
+    f, y = _t(args[0]), _t(args[1])
+    scores = torch.stack([torch.zeros_like(f), f], dim=-1).reshape(-1, 2)
+    index = ((y.reshape(-1) + 1) / 2).long()
+    loss = 2.0 * F.multi_margin_loss(scores, index, p=2, reduction="none").reshape(f.shape)
+    return _reduce_torch(loss, kwargs.get("reduction", "mean"))
+
+
+def _zero_one_sklearn(args, kwargs):
+    from sklearn.metrics import zero_one_loss
+
+    f, y = args
+    prediction = np.where(f > 0, 1.0, -1.0)
+    reduction = kwargs.get("reduction", "mean")
+    if reduction == "none":
+        return np.array([zero_one_loss([a], [b]) for a, b in zip(y.ravel(), prediction.ravel())]
+                        ).reshape(f.shape)
+    return zero_one_loss(y.ravel(), prediction.ravel(), normalize=reduction == "mean")
+
+
+def _hinge_sklearn(args, kwargs):
+    """sklearn.metrics.hinge_loss (mean of max(0, 1 - y f) for labels {-1, +1})."""
+    from sklearn.metrics import hinge_loss
+
+    f, y = args
+    reduction = kwargs.get("reduction", "mean")
+    if reduction == "none":
+        # one sample at a time (sklearn needs both labels present to infer the classes)
+        return np.array([hinge_loss([-1.0, 1.0, b], [0.0, 0.0, a]) * 3 - 2
+                         for a, b in zip(f.ravel(), y.ravel())]).reshape(f.shape)
+    mean = hinge_loss(y.ravel(), f.ravel())
+    return mean if reduction == "mean" else mean * f.size
+
+
 REFERENCES = {
     # --- activations (catalog part A) ---
     "identity": lambda args, kwargs: torch.nn.Identity()(_t(args[0])),
@@ -81,6 +202,20 @@ REFERENCES = {
     "log_softmax": lambda args, kwargs: F.log_softmax(_t(args[0]), dim=kwargs.get("dim", -1)),
     "hardmax": _hardmax,
     "logsigmoid": _torch_unary(F.logsigmoid),
+    # --- information-theoretic losses (catalog part B) ---
+    "cross_entropy": _torch_loss(F.cross_entropy),
+    "nll_loss": _torch_loss(F.nll_loss),
+    "entropy": _entropy_torch,
+    "kl_div": _kl_torch,
+    "binary_cross_entropy": _torch_loss(F.binary_cross_entropy),
+    "binary_cross_entropy_with_logits": _torch_loss(F.binary_cross_entropy_with_logits),
+    "logistic_loss": _torch_loss(F.soft_margin_loss),
+    # --- margin losses (catalog part C) ---
+    "zero_one_loss": _zero_one_sklearn,
+    "hinge_loss": _margin_torch(lambda m: (1.0 - m).clamp(min=0.0)),
+    "squared_hinge_loss": _squared_hinge_torch,
+    "hinge_embedding_loss": _torch_loss(F.hinge_embedding_loss),
+    "multi_margin_loss": _torch_loss(F.multi_margin_loss),
     # --- embedding (catalog part H) ---
     "center_loss": _center_loss,
 }
@@ -92,6 +227,15 @@ SCIPY_REFERENCES = {
     "log_softmax": lambda args, kwargs: sp.log_softmax(args[0], axis=kwargs.get("dim", -1)),
     "logsigmoid": lambda args, kwargs: sp.log_expit(args[0]),
     "gelu": lambda args, kwargs: args[0] * sp.ndtr(args[0]),
+    "entropy": _entropy_scipy,
+    "kl_div": _kl_scipy,
+    "cross_entropy": _cross_entropy_scipy,
+    "hinge_loss": _hinge_sklearn,
 }
 
-FD_ONLY: dict[str, str] = {}
+FD_ONLY: dict[str, str] = {
+    "perceptron_loss": "no library exposes the perceptron criterion as a function (sklearn's "
+                       "Perceptron only trains); FD, autograd and golden values",
+    "exponential_loss": "no public library function (sklearn's GradientBoostingClassifier"
+                        "(loss='exponential') keeps it private); FD, autograd and golden values",
+}

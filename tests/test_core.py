@@ -119,6 +119,6 @@ def test_modules_train_their_parameters_with_our_gradients():
     np.testing.assert_allclose(prelu.weight.detach().numpy(), [0.6, 0.3, 0.1], atol=1e-5)
     swish = Swish(1.0).double()
     assert _fit(swish, x, x * torch.sigmoid(1.7 * x), steps=2000, lr=2.0) < 1e-8
-    assert abs(float(swish.beta) - 1.7) < 1e-3
+    assert abs(swish.beta.item() - 1.7) < 1e-3
     assert "gelu" in repr(Activation("gelu", approximate="tanh"))
     assert isinstance(Loss("relu"), torch.nn.Module)

@@ -392,3 +392,19 @@ def test_cuda_output_lives_on_the_device(name):
     assert_close(value, spec.value(*args, **kwargs), rtol=1e-10, atol=1e-12)
     for grad in spec.grads(*cargs, **kwargs):
         assert grad.is_cuda
+
+
+@pytest.mark.parametrize("name", [n for n in NAMES
+                                  if any(isinstance(a, np.ndarray) and a.dtype.kind in "iu"
+                                         for a in REGISTRY[n].example(0)[0])])
+def test_labels_out_of_range_name_the_argument(name):
+    spec, args, kwargs = example(name, 17)
+    for index, a in enumerate(args):
+        if isinstance(a, np.ndarray) and a.dtype.kind in "iu":
+            for bad_value in (10**6, -7):
+                bad = a.copy()
+                bad.flat[0] = bad_value
+                call = list(args)
+                call[index] = bad
+                with pytest.raises(ValueError, match=spec.arg_names[index]):
+                    spec.value(*call, **kwargs)

@@ -1,10 +1,578 @@
-"""Margin-based classification losses (catalog part C).
+r"""Margin-based classification losses (catalog part C).
 
 Each loss is a value function with its ``_grad`` directly below it; ``SPECS`` at the end
-registers them.
+registers them. The binary losses take ``(input, target)`` with ``input`` the score
+:math:`f` (any real number, not a probability) and ``target`` the label :math:`y\in\{-1,+1\}`,
+and are functions of the **margin** :math:`m = y f` alone: :math:`m>0` is a correct decision,
+:math:`m<0` a wrong one, and :math:`|f|` the confidence. The logistic loss of the same family
+is :func:`lossbook.logistic_loss` (in :mod:`lossbook.losses.information`). Each ``_grad`` is
+with respect to ``input`` (the targets are labels).
 """
 from __future__ import annotations
 
-__all__: list[str] = []
+import numpy as np
 
-SPECS: tuple = ()
+from .. import _validate as check
+from .._backend import namespace
+from .._examples import real, rng
+from .._reduction import check_reduction, upstream
+from .._spec import Curve, Kink, Param, Spec
+from ._common import aux_array, cast_like, class_axis, reduce_safe
+
+__all__ = [
+    "zero_one_loss", "zero_one_loss_grad", "perceptron_loss", "perceptron_loss_grad",
+    "hinge_loss", "hinge_loss_grad", "squared_hinge_loss", "squared_hinge_loss_grad",
+    "exponential_loss", "exponential_loss_grad", "hinge_embedding_loss",
+    "hinge_embedding_loss_grad", "multi_margin_loss", "multi_margin_loss_grad",
+]
+
+
+def _setup(input, target, reduction):
+    """Scores, labels in {-1, +1} cast like the scores, and the margin ``y * f``."""
+    check_reduction(reduction)
+    f = check.floating(input, "input")
+    check.nonempty(f, "input")
+    y = check.sign_labels(target, "target")
+    if namespace(y) is not namespace(f):
+        raise TypeError("target must be the same kind of array as input (NumPy or torch)")
+    check.same_shape(f, y, "input", "target")
+    y = cast_like(y, f)
+    return f, y, y * f
+
+
+# --- C1 ---------------------------------------------------------------------------------
+def zero_one_loss(input, target, *, reduction: str = "mean"):
+    r"""0-1 loss: 1 for a wrong decision, 0 for a right one; a margin of exactly 0 is an error.
+
+    .. math::
+
+        \ell(f, y) = \mathbb 1[\,y f \le 0\,]
+
+    Parameters
+    ----------
+    input : array_like
+        Scores :math:`f`; the decision is :math:`\operatorname{sign}(f)`.
+    target : array_like
+        Labels in :math:`\{-1, +1\}`, same shape.
+    reduction : {'mean', 'sum', 'none'}
+        ``'mean'`` is the error rate (1 - accuracy), ``'sum'`` the number of errors.
+
+    Returns
+    -------
+    array
+
+    Notes
+    -----
+    The loss we actually care about and the one we cannot train: its gradient is 0 wherever
+    it exists and it jumps at :math:`m=0`, so gradient descent never moves. Minimising it
+    over linear classifiers is NP-hard; convex *surrogates* (hinge, logistic, exponential)
+    upper-bound it and are minimised instead. It is an evaluation metric: the perceptron
+    does **not** minimise it (it minimises :func:`perceptron_loss`).
+
+    Examples
+    --------
+    >>> import numpy as np, lossbook
+    >>> lossbook.zero_one_loss(np.array([2.0, -0.5, 0.0]), np.array([1, 1, -1]), reduction="none")
+    array([0., 1., 1.])
+    """
+    f, y, m = _setup(input, target, reduction)
+    return reduce_safe(namespace(f).where(m <= 0, 1.0, 0.0, like=f), reduction)
+
+
+def zero_one_loss_grad(input, target, *, reduction: str = "mean", grad_output=None):
+    r"""Gradient of :func:`zero_one_loss`: zero everywhere (also at the jump, by convention).
+
+    .. math::
+
+        \frac{\partial \ell}{\partial f} = 0
+    """
+    f, y, m = _setup(input, target, reduction)
+    return namespace(f).zeros_like(f) * upstream(f, reduction, grad_output)
+
+
+# --- C2 ---------------------------------------------------------------------------------
+def perceptron_loss(input, target, *, reduction: str = "mean"):
+    r"""Perceptron criterion: the size of the violation when the decision is wrong.
+
+    .. math::
+
+        \ell(f, y) = \max(0, -y f)
+
+    Parameters
+    ----------
+    input : array_like
+        Scores :math:`f`.
+    target : array_like
+        Labels in :math:`\{-1, +1\}`, same shape.
+    reduction : {'mean', 'sum', 'none'}
+
+    Returns
+    -------
+    array
+
+    Notes
+    -----
+    Gradient :math:`-y` on every error *including* :math:`m=0` (Rosenblatt's update rule and
+    scikit-learn's ``SGDClassifier(loss='perceptron')``, which update when
+    :math:`y f \le 0`): with the ReLU convention (0 at the kink) a model initialised at zero
+    would never move. Convex, but not classification-calibrated: :math:`f=0` minimises it.
+
+    References
+    ----------
+    Rosenblatt, "The perceptron: a probabilistic model for information storage and
+    organization in the brain", Psychological Review 65(6), 1958.
+
+    Examples
+    --------
+    >>> import numpy as np, lossbook
+    >>> lossbook.perceptron_loss(np.array([2.0, -0.5]), np.array([1.0, 1.0]), reduction="none")
+    array([0. , 0.5])
+    """
+    f, y, m = _setup(input, target, reduction)
+    return reduce_safe(namespace(f).maximum(-m, 0.0), reduction)
+
+
+def perceptron_loss_grad(input, target, *, reduction: str = "mean", grad_output=None):
+    r"""Gradient (VJP) of :func:`perceptron_loss`; :math:`-y` at :math:`m = 0` (Rosenblatt, sklearn).
+
+    .. math::
+
+        \frac{\partial \ell}{\partial f} = -y\,\mathbb 1[\,y f \le 0\,]
+    """
+    f, y, m = _setup(input, target, reduction)
+    xp = namespace(f)
+    return xp.where(m <= 0, -y, 0.0) * upstream(f, reduction, grad_output)
+
+
+# --- C3 ---------------------------------------------------------------------------------
+def hinge_loss(input, target, *, reduction: str = "mean"):
+    r"""Hinge loss of the support vector machine: zero only beyond the margin :math:`y f \ge 1`.
+
+    .. math::
+
+        \ell(f, y) = \max(0, 1 - y f)
+
+    Parameters
+    ----------
+    input : array_like
+        Scores :math:`f` (unbounded: not a probability, not restricted to :math:`[-1, 1]`).
+    target : array_like
+        Labels in :math:`\{-1, +1\}`, same shape.
+    reduction : {'mean', 'sum', 'none'}
+
+    Returns
+    -------
+    array
+
+    Notes
+    -----
+    A correct decision still costs something while :math:`0 < y f < 1` (inside the margin).
+    **Kink convention**: the gradient at :math:`y f = 1` is :math:`-y` (the left branch), as
+    PyTorch's ``(1 - y*f).clamp(min=0)`` and scikit-learn's SGD hinge give; ``relu(1 - y*f)``
+    would give 0. Convex and classification-calibrated; the population minimiser is
+    :math:`\operatorname{sign}(2p-1)`, so hinge scores carry no probabilities.
+    PyTorch's ``HingeEmbeddingLoss`` is a *different* loss (:func:`hinge_embedding_loss`).
+
+    References
+    ----------
+    Cortes & Vapnik, "Support-vector networks", Machine Learning 20(3), 1995.
+
+    Examples
+    --------
+    >>> import numpy as np, lossbook
+    >>> lossbook.hinge_loss(np.array([2.0, 0.5, -1.0]), np.array([1.0, 1.0, 1.0]), reduction="none")
+    array([0. , 0.5, 2. ])
+    """
+    f, y, m = _setup(input, target, reduction)
+    return reduce_safe(namespace(f).maximum(1.0 - m, 0.0), reduction)
+
+
+def hinge_loss_grad(input, target, *, reduction: str = "mean", grad_output=None):
+    r"""Gradient (VJP) of :func:`hinge_loss`; :math:`-y` at :math:`y f = 1` (``clamp(min=0)``, sklearn).
+
+    .. math::
+
+        \frac{\partial \ell}{\partial f} = -y\,\mathbb 1[\,y f \le 1\,]
+    """
+    f, y, m = _setup(input, target, reduction)
+    xp = namespace(f)
+    return xp.where(m <= 1.0, -y, 0.0) * upstream(f, reduction, grad_output)
+
+
+# --- C4 ---------------------------------------------------------------------------------
+def squared_hinge_loss(input, target, *, reduction: str = "mean"):
+    r"""Squared hinge loss: the hinge squared, differentiable everywhere (:math:`C^1`).
+
+    .. math::
+
+        \ell(f, y) = \max(0, 1 - y f)^2
+
+    Parameters
+    ----------
+    input : array_like
+        Scores :math:`f`.
+    target : array_like
+        Labels in :math:`\{-1, +1\}`, same shape.
+    reduction : {'mean', 'sum', 'none'}
+
+    Returns
+    -------
+    array
+
+    Notes
+    -----
+    The default loss of scikit-learn's ``LinearSVC`` and Keras's ``SquaredHinge``. Smooth
+    (no kink convention needed) but it punishes large violations quadratically, so it is less
+    robust to mislabelled points than the hinge.
+
+    Examples
+    --------
+    >>> import numpy as np, lossbook
+    >>> lossbook.squared_hinge_loss(np.array([2.0, 0.5, -1.0]), np.array([1.0, 1.0, 1.0]),
+    ...                             reduction="none")
+    array([0.  , 0.25, 4.  ])
+    """
+    f, y, m = _setup(input, target, reduction)
+    h = namespace(f).maximum(1.0 - m, 0.0)
+    return reduce_safe(h * h, reduction)
+
+
+def squared_hinge_loss_grad(input, target, *, reduction: str = "mean", grad_output=None):
+    r"""Gradient (VJP) of :func:`squared_hinge_loss`.
+
+    .. math::
+
+        \frac{\partial \ell}{\partial f} = -2y\,\max(0, 1 - y f)
+    """
+    f, y, m = _setup(input, target, reduction)
+    return -2.0 * y * namespace(f).maximum(1.0 - m, 0.0) * upstream(f, reduction, grad_output)
+
+
+# --- C5 ---------------------------------------------------------------------------------
+def exponential_loss(input, target, *, reduction: str = "mean"):
+    r"""Exponential loss, the loss AdaBoost minimises.
+
+    .. math::
+
+        \ell(f, y) = e^{-y f}
+
+    Parameters
+    ----------
+    input : array_like
+        Scores :math:`f`.
+    target : array_like
+        Labels in :math:`\{-1, +1\}`, same shape.
+    reduction : {'mean', 'sum', 'none'}
+
+    Returns
+    -------
+    array
+
+    Notes
+    -----
+    Convex and classification-calibrated, with population minimiser
+    :math:`f^* = \tfrac12\log\frac{p}{1-p}` (half the log-odds; Friedman, Hastie & Tibshirani
+    2000). A wrongly classified point costs :math:`e^{|m|}`: one mislabelled outlier can
+    dominate the sum, so it is the least robust of the convex surrogates. The value overflows
+    to ``inf`` for :math:`m < -709.78` in float64 (:math:`-88.7` in float32): that is the
+    correct value rounded, not a numerical accident.
+
+    References
+    ----------
+    Freund & Schapire, "A decision-theoretic generalization of on-line learning and an
+    application to boosting", JCSS 55(1), 1997. Friedman, Hastie & Tibshirani, "Additive
+    logistic regression: a statistical view of boosting", Ann. Statist. 28(2), 2000.
+
+    Examples
+    --------
+    >>> import numpy as np, lossbook
+    >>> lossbook.exponential_loss(np.array([0.0, 1.0]), np.array([1.0, -1.0]), reduction="none")
+    array([1.        , 2.71828183])
+    """
+    f, y, m = _setup(input, target, reduction)
+    return reduce_safe(namespace(f).exp(-m), reduction)
+
+
+def exponential_loss_grad(input, target, *, reduction: str = "mean", grad_output=None):
+    r"""Gradient (VJP) of :func:`exponential_loss`.
+
+    .. math::
+
+        \frac{\partial \ell}{\partial f} = -y\,e^{-y f}
+    """
+    f, y, m = _setup(input, target, reduction)
+    return -y * namespace(f).exp(-m) * upstream(f, reduction, grad_output)
+
+
+# --- C6 ---------------------------------------------------------------------------------
+def _check_margin(margin):
+    if isinstance(margin, bool) or not isinstance(margin, (int, float, np.floating)) or margin != margin:
+        raise ValueError(f"margin must be a real number, got {margin!r}")
+    return float(margin)
+
+
+def hinge_embedding_loss(input, target, *, margin: float = 1.0, reduction: str = "mean"):
+    r"""PyTorch's ``HingeEmbeddingLoss``: pull similar pairs' distances down, push dissimilar ones past ``margin``.
+
+    .. math::
+
+        \ell(x, y) = \begin{cases} x & y = 1 \\ \max(0, \Delta - x) & y = -1 \end{cases}
+
+    Parameters
+    ----------
+    input : array_like
+        :math:`x`, typically a **distance** between two embeddings (e.g. :math:`\lVert a-b\rVert_1`),
+        not a classifier score.
+    target : array_like
+        :math:`y=1` for a similar pair, :math:`-1` for a dissimilar one; same shape.
+    margin : float, default 1.0
+        :math:`\Delta`.
+    reduction : {'mean', 'sum', 'none'}
+
+    Returns
+    -------
+    array
+
+    Notes
+    -----
+    Despite its name this is **not** the SVM hinge :math:`\max(0, 1-yf)` (:func:`hinge_loss`):
+    for :math:`y=1` it is the distance itself, and only the dissimilar branch is a hinge, on
+    :math:`\Delta - x`. It is a metric-learning loss, a relative of the contrastive loss.
+    At the kink :math:`x=\Delta` (:math:`y=-1`) the gradient is :math:`-1`, as PyTorch's
+    ``clamp_min`` gives.
+
+    Examples
+    --------
+    >>> import numpy as np, lossbook
+    >>> lossbook.hinge_embedding_loss(np.array([0.3, 0.3, 2.0]), np.array([1.0, -1.0, -1.0]),
+    ...                               reduction="none")
+    array([0.3, 0.7, 0. ])
+    """
+    delta = _check_margin(margin)
+    x, y, _ = _setup(input, target, reduction)
+    xp = namespace(x)
+    return reduce_safe(xp.where(y > 0, x, xp.maximum(delta - x, 0.0)), reduction)
+
+
+def hinge_embedding_loss_grad(input, target, *, margin: float = 1.0, reduction: str = "mean",
+                              grad_output=None):
+    r"""Gradient (VJP) of :func:`hinge_embedding_loss`; :math:`-1` at :math:`x=\Delta` for :math:`y=-1`.
+
+    .. math::
+
+        \frac{\partial \ell}{\partial x} = \begin{cases} 1 & y = 1 \\
+        -\mathbb 1[\,x \le \Delta\,] & y = -1 \end{cases}
+    """
+    delta = _check_margin(margin)
+    x, y, _ = _setup(input, target, reduction)
+    xp = namespace(x)
+    d = xp.where(y > 0, 1.0, xp.where(x <= delta, -1.0, 0.0, like=x), like=x)
+    return d * upstream(x, reduction, grad_output)
+
+
+# --- C7 ---------------------------------------------------------------------------------
+def _multi_margin_setup(input, target, p, margin, weight, reduction):
+    check_reduction(reduction)
+    if p not in (1, 2) or isinstance(p, bool):
+        raise ValueError(f"p must be 1 or 2, got {p!r}")
+    delta = _check_margin(margin)
+    z = check.floating(input, "input")
+    check.nonempty(z, "input")
+    if z.ndim not in (1, 2):
+        raise ValueError(f"input must have shape (N, C) or (C,), got {tuple(z.shape)}")
+    xp = namespace(z)
+    ax = class_axis(z)
+    n_classes = z.shape[ax]
+    t = check.labels(target, "target", n_classes)
+    if namespace(t) is not xp:
+        raise TypeError("target must be the same kind of array as input (NumPy or torch)")
+    expected = tuple(z.shape[:ax])
+    if tuple(t.shape) != expected:
+        raise ValueError(f"target must have shape {expected} (one class index per row of input), "
+                         f"got {tuple(t.shape)}")
+    if xp.name == "torch":
+        t = t.to(device=z.device)
+    onehot = xp.one_hot(t, n_classes, z)
+    z_y = xp.sum(onehot * z, axis=-1, keepdims=True)
+    h = xp.maximum(delta - z_y + z, 0.0) * (1.0 - onehot)     # the j = y term is excluded
+    w_y = 1.0
+    if weight is not None:
+        w = aux_array(weight, "weight", z, shape=(n_classes,), nonnegative=True)
+        w_y = xp.sum(onehot * w, axis=-1, keepdims=True)
+    return z, onehot, h, w_y, n_classes, delta
+
+
+def multi_margin_loss(input, target, *, p: int = 1, margin: float = 1.0, weight=None,
+                      reduction: str = "mean"):
+    r"""Multi-class hinge loss (Weston–Watkins form, PyTorch's ``MultiMarginLoss``).
+
+    .. math::
+
+        \ell_i = \frac{w_{y_i}}{C} \sum_{j \ne y_i} \max\bigl(0, \Delta - z_{i,y_i} + z_{i,j}\bigr)^p
+
+    Parameters
+    ----------
+    input : array_like
+        Class scores :math:`z`, shape ``(N, C)`` or ``(C,)``.
+    target : array_like
+        Integer class indices, shape ``(N,)`` or ``()``.
+    p : {1, 2}, default 1
+        Power of each hinge (2 is the squared form).
+    margin : float, default 1.0
+        :math:`\Delta`.
+    weight : array_like, optional
+        Class weights, shape ``(C,)``; the weight of the *true* class multiplies the row.
+    reduction : {'mean', 'sum', 'none'}
+        ``'mean'`` divides by :math:`N` (not by :math:`\sum w`).
+
+    Returns
+    -------
+    array
+
+    Notes
+    -----
+    Every wrong class whose score comes within :math:`\Delta` of the true one contributes.
+    PyTorch divides by :math:`C` (not :math:`C-1`); Crammer & Singer use :math:`\max_{j\ne y}`
+    instead of the sum. **Kink convention**: a hinge exactly at 0 contributes no gradient
+    (PyTorch's kernel tests ``> 0``), unlike :func:`hinge_loss`.
+
+    References
+    ----------
+    Weston & Watkins, "Support vector machines for multi-class pattern recognition",
+    ESANN 1999. Crammer & Singer, JMLR 2, 2001.
+
+    Examples
+    --------
+    >>> import numpy as np, lossbook
+    >>> z = np.array([[0.1, 0.2, 0.4], [2.0, -1.0, 0.5]])
+    >>> lossbook.multi_margin_loss(z, np.array([1, 0]), reduction="none").round(6)
+    array([0.7, 0. ])
+    """
+    z, onehot, h, w_y, n_classes, _ = _multi_margin_setup(input, target, p, margin, weight, reduction)
+    xp = namespace(z)
+    terms = h if p == 1 else h * h
+    loss = xp.sum(terms * w_y, axis=-1) / n_classes
+    return reduce_safe(loss, reduction)
+
+
+def multi_margin_loss_grad(input, target, *, p: int = 1, margin: float = 1.0, weight=None,
+                           reduction: str = "mean", grad_output=None):
+    r"""Gradient (VJP) of :func:`multi_margin_loss`; active hinges are those strictly above 0.
+
+    .. math::
+
+        \frac{\partial \ell_i}{\partial z_{i,j}} = \frac{w_{y_i}}{C}\, g_j \ (j\ne y_i),\qquad
+        \frac{\partial \ell_i}{\partial z_{i,y_i}} = -\frac{w_{y_i}}{C}\sum_{j\ne y_i} g_j,\qquad
+        g_j = \begin{cases} \mathbb 1[h_j > 0] & p = 1\\ 2h_j & p = 2 \end{cases}
+
+    with :math:`h_j=\max(0,\Delta - z_{i,y_i} + z_{i,j})`.
+    """
+    z, onehot, h, w_y, n_classes, _ = _multi_margin_setup(input, target, p, margin, weight, reduction)
+    xp = namespace(z)
+    g = xp.where(h > 0, 1.0, 0.0, like=z) if p == 1 else 2.0 * h
+    g = g * w_y / n_classes
+    d = g - onehot * xp.sum(g, axis=-1, keepdims=True)
+    up = upstream(xp.sum(h, axis=-1), reduction, grad_output)
+    return d * xp.reshape(up, tuple(up.shape) + (1,))
+
+
+# --- registry entries -------------------------------------------------------------------
+def _k(value):
+    return np.asarray(value, dtype=np.float64)
+
+
+def _pm1(seed, shape):
+    return np.where(rng(seed).uniform(size=shape) < 0.5, -1.0, 1.0)
+
+
+def _binary(avoid_margins=(0.0,), low=-3.0, high=3.0, **kwargs):
+    """Scores whose margins y*f stay ``gap`` away from the kinks, and labels in {-1, +1}."""
+    def example(seed):
+        y = _pm1(seed + 1, (4, 5))
+        m = real(seed, (4, 5), low, high, avoid=avoid_margins, gap=0.05)
+        return (m * y, y), dict(kwargs)
+    return example
+
+
+def _binary_extreme(seed):
+    y = _pm1(seed + 1, (3, 4))
+    return (real(seed, (3, 4), -1.0, 1.0) * 1e4 * y, y), {}
+
+
+def _exponential_extreme(seed):
+    """|m| up to 700 (e^700 ~ 1e304): beyond ~709.78 the value itself is not a float64."""
+    y = _pm1(seed + 1, (2, 3))
+    return (np.array([[700.0, -700.0, 30.0], [-650.0, 1e4, 0.5]]) * y, y), {"reduction": "none"}
+
+
+def _hel_example(seed):
+    x = real(seed, (4, 5), 0.05, 3.0, avoid=(1.5,))
+    return (x, _pm1(seed + 1, (4, 5))), {"margin": 1.5}
+
+
+def _mm_example(seed):
+    case = seed % 3
+    z = real(seed, (6, 4), -2.0, 2.0, avoid=())
+    y = rng(seed).integers(0, 4, size=6)
+    kwargs = [{}, {"p": 2, "margin": 1.5}, {"weight": rng(seed + 1).uniform(0.3, 2.0, size=4)}][case]
+    # keep every hinge away from its kink at 0
+    delta = kwargs.get("margin", 1.0)
+    zy = z[np.arange(6), y][:, None]
+    h = delta - zy + z
+    z = np.where((np.abs(h) < 0.05) & (np.arange(4) != y[:, None]), z + 0.1, z)
+    return (z, y), kwargs
+
+
+_C = "margin_losses"
+_MARGIN = Curve("margin m = y f (y = +1)", (-3.0, 3.0),
+                call=lambda x, p: ((x, np.ones_like(x)), dict(p)))
+
+
+def _spec(name, catalog_id, chinese, reference, paper="", **kwargs):
+    module = globals()
+    kwargs.setdefault("curve", _MARGIN)
+    kwargs.setdefault("extreme", _binary_extreme)
+    return Spec(name=name, value=module[name], grad=module[name + "_grad"], family="margin",
+                catalog_id=catalog_id, chapter=_C, chinese=chinese, reference=reference,
+                paper=paper, **kwargs)
+
+
+SPECS = (
+    _spec("zero_one_loss", "C1", "0-1 损失", "sklearn.metrics.zero_one_loss(y, sign(f))",
+          example=_binary(),
+          kinks=(Kink((_k([0.0, 0.0]), _k([1.0, -1.0])), {}, _k([0.0, 0.0]),
+                      "zero gradient everywhere, also at m = 0 (which counts as an error)"),)),
+    _spec("perceptron_loss", "C2", "感知机损失", "none (sklearn Perceptron for behaviour only)",
+          "Rosenblatt, Psychological Review 1958", example=_binary(),
+          kinks=(Kink((_k([0.0, 0.0]), _k([1.0, -1.0])), {"reduction": "sum"}, _k([-1.0, 1.0]),
+                      "-y at m = 0: Rosenblatt's rule and sklearn SGDClassifier update when y f <= 0"),)),
+    _spec("hinge_loss", "C3", "合页损失(铰链损失)",
+          "(1 - y*f).clamp(min=0) in torch; sklearn.metrics.hinge_loss; 2 * F.multi_margin_loss on [0, f]",
+          "Cortes & Vapnik, Support-vector networks, Machine Learning 1995",
+          example=_binary(avoid_margins=(1.0,)),
+          kinks=(Kink((_k([1.0, -1.0]), _k([1.0, -1.0])), {"reduction": "sum"}, _k([-1.0, 1.0]),
+                      "-y at y f = 1 (PyTorch's (1 - y*f).clamp(min=0), sklearn's SGD hinge)"),)),
+    _spec("squared_hinge_loss", "C4", "平方合页损失",
+          "2 * F.multi_margin_loss(p=2) on the two-class scores [0, f]; keras.losses.SquaredHinge",
+          in_seeds=False, example=_binary(avoid_margins=(1.0,))),
+    _spec("exponential_loss", "C5", "指数损失", "none (sklearn GradientBoostingClassifier(loss='exponential') for behaviour)",
+          "Freund & Schapire, JCSS 1997; Friedman, Hastie & Tibshirani, Ann. Statist. 2000",
+          example=_binary(avoid_margins=()), extreme=_exponential_extreme),
+    _spec("hinge_embedding_loss", "C6", "HingeEmbedding 损失", "torch.nn.functional.hinge_embedding_loss",
+          example=_hel_example, params=(Param("margin", 1.0, 0.1, 3.0),),
+          curve=Curve("input x, a distance (dissimilar pair, y = -1)", (0.0, 3.0),
+                      call=lambda x, p: ((x, -np.ones_like(x)), dict(p))),
+          kinks=(Kink((_k([1.0, 1.0]), _k([-1.0, 1.0])), {"reduction": "sum"}, _k([-1.0, 1.0]),
+                      "-1 at x = margin for y = -1 (PyTorch's clamp_min is inclusive)"),)),
+    _spec("multi_margin_loss", "C7", "多分类合页损失", "torch.nn.functional.multi_margin_loss",
+          "Weston & Watkins, ESANN 1999; Crammer & Singer, JMLR 2001", in_seeds=False,
+          example=_mm_example, extreme=lambda seed: ((real(seed, (3, 4)) * 1e4, np.array([0, 3, 1])), {}),
+          params=(Param("margin", 1.0, 0.1, 3.0), Param("p", 1, options=(1, 2))),
+          curve=Curve("score of the true class (the two others are 0)", (-3.0, 3.0),
+                      call=lambda x, p: ((np.stack([x, np.zeros_like(x), np.zeros_like(x)], axis=1),
+                                          np.zeros(x.shape, dtype=np.int64)), dict(p)),
+                      select=lambda a: a[..., 0] if np.ndim(a) == 2 else a),
+          kinks=(Kink((_k([[0.0, 1.0, -0.5]]), np.array([1])), {"reduction": "sum"},
+                      _k([[0.0, 0.0, 0.0]]),
+                      "a hinge exactly at 0 is inactive (PyTorch's kernel tests > 0)"),)),
+)
