@@ -177,7 +177,7 @@ class History(dict):
 
 def _as_tensor(array, device, dtype=None):
     if isinstance(array, np.ndarray):
-        array = torch.from_numpy(np.ascontiguousarray(array))
+        array = torch.from_numpy(np.array(array, copy=not array.flags.writeable, order="C"))
     return array.to(device=device, dtype=dtype) if dtype is not None else array.to(device)
 
 
@@ -186,7 +186,8 @@ def evaluate(model, objective, data, *, batch_size: int = 2000, device="auto"):
     """Mean loss and accuracy of ``model`` on ``data = (inputs, targets)`` (no centre updates).
 
     Returns ``{"loss": float, "accuracy": float, "outputs": tuple or tensor}`` where
-    ``outputs`` concatenates the model's outputs (on the CPU).
+    ``outputs`` concatenates the model's outputs (on the CPU); ``accuracy`` is ``None``
+    for real-valued targets.
     """
     device = resolve_device(device)
     inputs, targets = data
@@ -201,9 +202,9 @@ def evaluate(model, objective, data, *, batch_size: int = 2000, device="auto"):
                 y = _as_tensor(targets[start:start + batch_size], device)
                 outputs = model(x)
                 total += float(objective(outputs, y)) * len(x)
-                labels = y if y.ndim == 1 else y.argmax(-1)
-                guess = predict(outputs) if predict else logits_of(outputs).argmax(-1)
-                correct += int((guess == labels).sum())
+                if not y.is_floating_point():
+                    guess = predict(outputs) if predict else logits_of(outputs).argmax(-1)
+                    correct += int((guess == y).sum())
                 collected.append(tuple(o.cpu() for o in outputs) if isinstance(outputs, tuple)
                                  else outputs.cpu())
     finally:
@@ -212,7 +213,8 @@ def evaluate(model, objective, data, *, batch_size: int = 2000, device="auto"):
         outputs = tuple(torch.cat(parts) for parts in zip(*collected))
     else:
         outputs = torch.cat(collected)
-    return {"loss": total / len(inputs), "accuracy": correct / len(inputs), "outputs": outputs}
+    accuracy = None if _as_tensor(targets[:1], "cpu").is_floating_point() else correct / len(inputs)
+    return {"loss": total / len(inputs), "accuracy": accuracy, "outputs": outputs}
 
 
 def train(model, objective, data, *, epochs: int = 1, batch_size: int = 64, lr: float = 0.01,
@@ -260,7 +262,7 @@ def train(model, objective, data, *, epochs: int = 1, batch_size: int = 64, lr: 
     -------
     History
         Lists per epoch: ``epoch``, ``loss`` (mean training loss), ``accuracy`` (running
-        training accuracy), ``time`` (wall seconds since the start), ``cpu_time`` (process
+        training accuracy; only for integer class targets), ``time`` (wall seconds since the start), ``cpu_time`` (process
         CPU seconds), and ``test_loss``/``test_accuracy`` with ``test_data``.
     """
     device = resolve_device(device)
@@ -309,6 +311,7 @@ def _train(model, objective, data, epochs, batch_size, lr, optimizer, momentum, 
 
     predict = getattr(objective, "predict", None)
     after_step = getattr(objective, "after_step", None)
+    classify = not targets.is_floating_point()
     history = History()
     start_wall, start_cpu = time.perf_counter(), time.process_time()
     bar = tqdm(total=total_steps, desc=desc or getattr(objective, "name", "training"),
@@ -331,6 +334,8 @@ def _train(model, objective, data, epochs, batch_size, lr, optimizer, momentum, 
                     loss.backward()
                     if on_step is not None:
                         for key, value in (on_step(model, outputs, y) or {}).items():
+                            if isinstance(value, torch.Tensor):
+                                value = value.detach()
                             step_records.setdefault(key, []).append(float(value))
                     opt.step()
                     if scheduler is not None:
@@ -339,9 +344,9 @@ def _train(model, objective, data, epochs, batch_size, lr, optimizer, momentum, 
                         after_step(outputs, y)
                     with torch.no_grad():
                         loss_sum += loss.detach()
-                        labels = y if y.ndim == 1 else y.argmax(-1)
-                        guess = predict(outputs) if predict else logits_of(outputs).argmax(-1)
-                        correct += (guess == labels).sum()
+                        if classify:
+                            guess = predict(outputs) if predict else logits_of(outputs).argmax(-1)
+                            correct += (guess == y).sum()
                     if progress and (step % 50 == 49 or step == steps_per_epoch - 1):
                         bar.update(step % 50 + 1)
                         bar.set_postfix(epoch=epoch, loss=f"{float(loss):.4f}")
@@ -349,12 +354,15 @@ def _train(model, objective, data, epochs, batch_size, lr, optimizer, momentum, 
                 if not math.isfinite(mean_loss):
                     raise FloatingPointError(f"the training loss became {mean_loss} in epoch "
                                              f"{epoch}: lower the learning rate")
-                record = {"epoch": epoch, "loss": mean_loss,
-                          "accuracy": int(correct) / (steps_per_epoch * batch_size)}
+                record = {"epoch": epoch, "loss": mean_loss}
+                if classify:
+                    record["accuracy"] = int(correct) / (steps_per_epoch * batch_size)
                 record.update({k: float(np.mean(v)) for k, v in step_records.items()})
                 if test_data is not None:
                     result = evaluate(model, objective, test_data, device=device)
-                    record.update(test_loss=result["loss"], test_accuracy=result["accuracy"])
+                    record["test_loss"] = result["loss"]
+                    if result["accuracy"] is not None:
+                        record["test_accuracy"] = result["accuracy"]
                 if on_epoch is not None:
                     record.update(on_epoch(epoch, model) or {})
                 record.update(time=time.perf_counter() - start_wall,

@@ -39,6 +39,20 @@ def _center_args(input, target, centers):
     return x, y, c, xp
 
 
+def _sum_rows_by_label(xp, values, labels, num_classes):
+    """Row sums of ``values`` grouped by label: shape (num_classes, d).
+
+    A scatter-add (``index_add`` / ``np.add.at``), which the namespace lacks; the one-hot
+    product ``one_hot(labels).T @ values`` gives the same numbers at C times the cost.
+    """
+    if xp.name == "torch":
+        out = values.new_zeros((num_classes, values.shape[1]))
+        return out.index_add_(0, labels, values)
+    out = np.zeros((num_classes, values.shape[1]), dtype=values.dtype)
+    np.add.at(out, labels, values)
+    return out
+
+
 def center_loss(input, target, centers, *, reduction: str = "mean"):
     r"""Center loss: half the squared distance from each feature to its class centre.
 
@@ -132,8 +146,7 @@ def center_loss_grad(input, target, centers, *, reduction: str = "mean", grad_ou
     diff = x - c[y]
     g = upstream(diff[:, 0], reduction, grad_output)[:, None]
     grad_x = diff * g
-    one_hot = xp.one_hot(y, c.shape[0], like=x)
-    grad_c = -(one_hot.T @ grad_x)
+    grad_c = -_sum_rows_by_label(xp, grad_x, y, c.shape[0])
     return grad_x, grad_c
 
 
@@ -190,9 +203,8 @@ def center_update(features, labels, centers, alpha: float = 0.5):
     x, y, c, xp = _center_args(features, labels, centers)
     if not isinstance(alpha, (int, float)) or isinstance(alpha, bool) or not 0.0 <= alpha <= 1.0:
         raise ValueError(f"alpha must be a number in [0, 1], got {alpha!r}")
-    one_hot = xp.one_hot(y, c.shape[0], like=x)
-    counts = xp.sum(one_hot, axis=0)[:, None]
-    sums = one_hot.T @ x
+    counts = _sum_rows_by_label(xp, xp.ones_like(x[:, :1]), y, c.shape[0])
+    sums = _sum_rows_by_label(xp, x, y, c.shape[0])
     delta = (counts * c - sums) / (1.0 + counts)
     return c - float(alpha) * delta
 
