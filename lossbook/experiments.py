@@ -148,8 +148,8 @@ def _single_neuron_gradient(cost, weight, bias, eta, epochs, x, y):
     trace = {"weight": [weight], "bias": [bias]}
 
     def record(epoch, model):
-        trace["weight"].append(float(model.weight))
-        trace["bias"].append(float(model.bias))
+        trace["weight"].append(model.weight.item())
+        trace["bias"].append(model.bias.item())
 
     train(neuron, objective, (inputs, targets), epochs=epochs, batch_size=1, lr=eta,
           device="cpu", progress=False, on_epoch=record)

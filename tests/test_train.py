@@ -58,7 +58,7 @@ def test_mlp_initialisations_and_our_activation():
 
 def test_sigmoid_neuron():
     neuron = SigmoidNeuron(2.0, 2.0)
-    assert float(neuron(torch.tensor([1.0]))) == 4.0
+    assert neuron(torch.tensor([1.0])).item() == 4.0
 
 
 def test_resolve_device():
