@@ -107,7 +107,7 @@ def plot_family(name, param, values, *, params=None, domain=None, axes=None, num
         ax_value.plot(x, y, label=f"{param} = {v}")
         ax_grad.plot(x, dy, label=f"{param} = {v}")
     ax_value.set(xlabel=spec.curve.xlabel, ylabel=name)
-    ax_grad.set(xlabel=spec.curve.xlabel, ylabel=f"d {name} / d{spec.curve.xlabel}")
+    ax_grad.set(xlabel=spec.curve.xlabel, ylabel="derivative")
     ax_value.legend()
     if title:
         fig.suptitle(title)

@@ -24,6 +24,11 @@ def _torch_unary(fn):
     return lambda args, kwargs: fn(_t(args[0]), **kwargs)
 
 
+def _torch_pair(fn):
+    """A torch loss of ``(input, target)`` called on the example's tensors."""
+    return lambda args, kwargs: fn(_t(args[0]), _t(args[1]), **kwargs)
+
+
 def _swish(args, kwargs):
     x, beta = _t(args[0]), _t(args[1]) if len(args) > 1 else kwargs.get("beta", 1.0)
     return x * torch.sigmoid(beta * x)
@@ -216,9 +221,55 @@ REFERENCES = {
     "squared_hinge_loss": _squared_hinge_torch,
     "hinge_embedding_loss": _torch_loss(F.hinge_embedding_loss),
     "multi_margin_loss": _torch_loss(F.multi_margin_loss),
+    # --- regression (catalog part E) ---
+    "l1_loss": _torch_pair(F.l1_loss),
+    "mse_loss": _torch_pair(F.mse_loss),
+    "rmse_loss": lambda args, kwargs: _sklearn("root_mean_squared_error", args, kwargs, root=True),
+    "mape_loss": lambda args, kwargs: _sklearn("mean_absolute_percentage_error", args, kwargs,
+                                                    scale=100.0),
+    "msle_loss": lambda args, kwargs: _sklearn("mean_squared_log_error", args, kwargs),
+    "rmsle_loss": lambda args, kwargs: _sklearn("root_mean_squared_log_error", args, kwargs, root=True),
+    "huber_loss": _torch_pair(F.huber_loss),
+    "smooth_l1_loss": _torch_pair(F.smooth_l1_loss),
+    "log_cosh_loss": lambda args, kwargs: _keras_log_cosh(_t(args[0]), _t(args[1]), **kwargs),
+    "quantile_loss": lambda args, kwargs: _sklearn(
+        "mean_pinball_loss", args, {k: v for k, v in kwargs.items() if k != "tau"},
+        alpha=kwargs.get("tau", 0.5)),
     # --- embedding (catalog part H) ---
     "center_loss": _center_loss,
 }
+
+
+def _sklearn(metric, args, kwargs, scale=1.0, root=False, **options):
+    """A scikit-learn regression metric of ``(y_true=target, y_pred=input)``, PyTorch-reduced.
+
+    scikit-learn averages over samples (then over outputs): on the flattened arrays that is
+    PyTorch's ``'mean'``. ``'none'`` puts every element in its own output column (one
+    sample, ``multioutput='raw_values'``), giving the per-element values. ``'sum'`` is ``n``
+    times ``'mean'``, or ``sqrt(n)`` times it for a root metric (RMSE, RMSLE: lossbook's
+    ``'sum'`` is the root of the summed squares).
+    """
+    import sklearn.metrics
+
+    fn = getattr(sklearn.metrics, metric)
+    y_pred, y_true = (a.detach().cpu().numpy() if isinstance(a, torch.Tensor) else np.asarray(a)
+                      for a in args[:2])
+    reduction = kwargs.get("reduction", "mean")
+    if reduction == "none":
+        raw = fn(y_true.reshape(1, -1), y_pred.reshape(1, -1), multioutput="raw_values", **options)
+        return scale * raw.reshape(y_true.shape)
+    value = scale * fn(y_true.ravel(), y_pred.ravel(), **options)
+    if reduction == "sum":
+        return value * (np.sqrt(y_true.size) if root else y_true.size)
+    return value
+
+
+def _keras_log_cosh(input, target, reduction="mean"):
+    """Keras's ``log_cosh``: ``r + softplus(-2r) - log 2``, with PyTorch's reductions."""
+    r = input - target
+    loss = r + F.softplus(-2.0 * r) - np.log(2.0)
+    return {"mean": loss.mean, "sum": loss.sum, "none": lambda: loss}[reduction]()
+
 
 #: Second, non-torch references (scipy) for entries that have one: checked too.
 SCIPY_REFERENCES = {
@@ -231,6 +282,9 @@ SCIPY_REFERENCES = {
     "kl_div": _kl_scipy,
     "cross_entropy": _cross_entropy_scipy,
     "hinge_loss": _hinge_sklearn,
+    # --- regression (catalog part E): scikit-learn metrics ---
+    "l1_loss": lambda args, kwargs: _sklearn("mean_absolute_error", args, kwargs),
+    "mse_loss": lambda args, kwargs: _sklearn("mean_squared_error", args, kwargs),
 }
 
 FD_ONLY: dict[str, str] = {
@@ -238,4 +292,9 @@ FD_ONLY: dict[str, str] = {
                        "Perceptron only trains); FD, autograd and golden values",
     "exponential_loss": "no public library function (sklearn's GradientBoostingClassifier"
                         "(loss='exponential') keeps it private); FD, autograd and golden values",
+    # --- regression (catalog part E) ---
+    "mbe": "no library function (it is numpy.mean(input - target)); golden values in "
+           "tests/test_golden_regression.py",
+    "smape_loss": "no implementation in torch, scikit-learn or scipy (catalog §R); golden values "
+                  "in tests/test_golden_regression.py",
 }

@@ -64,3 +64,14 @@ def test_check_needs_something_to_check():
 def test_unknown_name_suggests_close_matches():
     with pytest.raises(KeyError, match="sigmoid"):
         lossbook.check("sigmod", value=np.tanh)
+
+
+def test_check_counts_only_the_cases_it_compared():
+    """A student loss without ``reduction`` is compared at the default only, and can pass."""
+    import numpy as np
+
+    report = lossbook.check("mse_loss", value=lambda input, target: np.mean((input - target) ** 2),
+                            grad=lambda input, target: 2 * (input - target) / input.size)
+    assert report.ok, report
+    assert "only the default 'mean' was compared" in repr(report)
+    assert "3 of 3 cases match" in repr(report) or "4 of 4 cases match" in repr(report)

@@ -239,6 +239,10 @@ def test_reductions_consistent(name):
     total = spec.value(*args, reduction="sum", **kwargs)
     mean = spec.value(*args, reduction="mean", **kwargs)
     assert np.ndim(total) == 0 and np.ndim(mean) == 0
+    if spec.extra.get("reduction") == "root":  # RMSE, RMSLE: the root of the reduced squares
+        assert_close(np.square(total), np.sum(np.square(none)), rtol=1e-12, what="sum² == Σ none²")
+        assert_close(np.square(mean) * np.size(none), np.square(total), rtol=1e-12, what="n·mean² == sum²")
+        return
     assert_close(total, np.sum(none), rtol=1e-12, atol=1e-12, what="sum == none.sum()")
     assert abs(float(mean)) > 1e-8, "choose an example with a non-zero mean"
     denominator = float(total) / float(mean)
