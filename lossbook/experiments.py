@@ -26,7 +26,8 @@ from .train import (BinaryCrossEntropyCost, CrossEntropy, OneHotMSE, QuadraticCo
 __all__ = [
     "single_neuron", "learning_slowdown", "center_loss_mnist", "mnist_tensors",
     "class_centers", "compactness", "nearest_center_accuracy", "COSTS",
-    "sigmoid_output_gradients",
+    "sigmoid_output_gradients", "neuron_curves", "explore_single_neuron", "RECIPE",
+    "plot_features", "explore_features",
 ]
 
 #: Nielsen's costs for a sigmoid output, by name.
@@ -192,9 +193,19 @@ def sigmoid_output_gradients(z, y: float = 0.0) -> dict:
     return {"quadratic": quadratic, "cross_entropy": cross_entropy}
 
 
+def _record_curve(curve, window, images, accuracy):
+    """Append one point: accuracy now, and the means of the per-step probes since the last."""
+    curve["images"].append(images)
+    curve["accuracy"].append(accuracy)
+    for key, values in window.items():
+        curve[key].append(float(np.mean(values)) if values else float("nan"))
+        values.clear()
+
+
 def learning_slowdown(costs=("quadratic", "cross_entropy"), *, seeds=(0, 1, 2), epochs: int = 3,
                       etas=None, train_size: int = 50000, test_size: int = 10000,
                       batch_size: int = 10, hidden: int = 100, init: str = "normal",
+                      hidden_activation="sigmoid", eval_every: int | None = 500,
                       device="cpu", progress: bool = True, num_threads: int | None = 1) -> dict:
     r"""Nielsen's sigmoid [784, hidden, 10] network on MNIST, quadratic vs cross-entropy cost.
 
@@ -213,6 +224,11 @@ def learning_slowdown(costs=("quadratic", "cross_entropy"), *, seeds=(0, 1, 2), 
     hidden : int, default 100
     init : {'normal', 'scaled', 'torch'}, default 'normal'
         :math:`\mathcal N(0,1)` weights and biases saturate many sigmoid units from the start.
+    hidden_activation : str or torch.nn.Module, default 'sigmoid'
+        The hidden layer's activation (see :class:`~lossbook.models.MLP`); the output
+        sigmoid is always lossbook's, inside the cost.
+    eval_every : int, optional
+        Also record the test accuracy every that many mini-batches (``curve``).
     device, progress, num_threads : passed to :func:`lossbook.train.train`
         (one thread is fastest for these tiny matrices).
 
@@ -223,7 +239,11 @@ def learning_slowdown(costs=("quadratic", "cross_entropy"), *, seeds=(0, 1, 2), 
         ``test_accuracy``, ``output_grad_norm`` = mean Frobenius norm of the output layer's
         weight gradient over the epoch's mini-batches, ``saturated`` = fraction of output
         activations within 0.01 of 0 or 1 while training, times), and ``summary[cost]``:
-        arrays over seeds of the per-epoch test accuracy.
+        arrays over seeds of the per-epoch test accuracy. Each history also holds ``curve``,
+        a dict of arrays sampled every ``eval_every`` mini-batches from the untrained
+        network on: ``images`` seen, test ``accuracy``, and the means of
+        ``output_grad_norm`` and ``saturated`` over the mini-batches since the previous
+        point (NaN at the first).
     """
     etas = {"quadratic": 3.0, "cross_entropy": 0.5, **(etas or {})}
     train_x, train_y = mnist_tensors("train", subset=train_size, flatten=True)
@@ -234,20 +254,34 @@ def learning_slowdown(costs=("quadratic", "cross_entropy"), *, seeds=(0, 1, 2), 
         runs[cost] = {}
         for seed in seeds:
             torch.manual_seed(seed)
-            model = MLP((784, hidden, 10), activation="sigmoid", init=init)
+            model = MLP((784, hidden, 10), activation=hidden_activation, init=init)
+            objective = COSTS[cost]()
+            curve = {"images": [], "accuracy": [], "output_grad_norm": [], "saturated": []}
+            window = {"output_grad_norm": [], "saturated": []}
+            step = [0]
 
-            def output_gradient(model, outputs, target):
+            def probe(model, outputs, target):
+                if eval_every and step[0] % eval_every == 0:
+                    _record_curve(curve, window, step[0] * batch_size,
+                                  evaluate(model, objective, (test_x, test_y), device=device)["accuracy"])
+                step[0] += 1
                 with torch.no_grad():
                     a = torch.sigmoid(outputs)
-                    saturated = ((a < 0.01) | (a > 0.99)).float().mean()
-                return {"output_grad_norm": float(model.output_layer.weight.grad.norm()),
-                        "saturated": float(saturated)}
+                    values = {"output_grad_norm": float(model.output_layer.weight.grad.norm()),
+                              "saturated": float(((a < 0.01) | (a > 0.99)).float().mean())}
+                for key, value in values.items():
+                    window[key].append(value)
+                return values
 
-            runs[cost][seed] = train(
-                model, COSTS[cost](), (train_x, train_y), epochs=epochs, batch_size=batch_size,
+            history = train(
+                model, objective, (train_x, train_y), epochs=epochs, batch_size=batch_size,
                 lr=etas[cost], test_data=(test_x, test_y), seed=seed, device=device,
                 progress=progress, desc=f"{cost} η={etas[cost]:g} seed {seed}",
-                num_threads=num_threads, on_step=output_gradient)
+                num_threads=num_threads, on_step=probe)
+            if eval_every:
+                _record_curve(curve, window, step[0] * batch_size, history["test_accuracy"][-1])
+                history["curve"] = {k: np.array(v) for k, v in curve.items()}
+            runs[cost][seed] = history
         summary[cost] = np.array([runs[cost][s]["test_accuracy"] for s in seeds])
     return {"runs": runs, "summary": summary, "etas": etas, "seeds": tuple(seeds),
             "epochs": epochs, "train_size": len(train_y), "test_size": len(test_y)}
@@ -381,3 +415,116 @@ def center_loss_mnist(runs=("softmax", "mse_linear", "mse_softmax", "center"), *
     results["_meta"] = {"recipe": base, "mse_recipe": mse, "alpha": alpha, "lam": lam,
                         "seed": seed, "channels": tuple(channels)}
     return results
+
+
+# --- interactive ------------------------------------------------------------------------------
+def neuron_curves(weight: float = 2.0, bias: float = 2.0, eta: float = 0.15, epochs: int = 300,
+                  rule: str = "gradient", axes=None):
+    """Plot the cost and the output of Nielsen's neuron for both costs from one start.
+
+    Returns the figure (static; :func:`explore_single_neuron` redraws it from sliders).
+    """
+    import matplotlib.pyplot as plt
+
+    if axes is None:
+        fig, axes = plt.subplots(1, 2, figsize=(8, 3), constrained_layout=True)
+    fig = axes[0].figure
+    epochs_axis = np.arange(epochs + 1)
+    for cost, label in (("quadratic", "quadratic"), ("cross_entropy", "cross-entropy")):
+        run = single_neuron(cost, weight, bias, eta=eta, epochs=epochs, rule=rule)
+        axes[0].plot(epochs_axis, run["cost"] / run["cost"][0], label=label)
+        axes[1].plot(epochs_axis, run["output"], label=label)
+    axes[0].set(xlabel="epoch", ylabel="cost / initial cost", ylim=(0, 1.05),
+                title=f"start (w, b) = ({weight:g}, {bias:g}), η = {eta:g}")
+    axes[1].set(xlabel="epoch", ylabel="output a (target 0)", ylim=(0, 1))
+    axes[0].legend()
+    return fig
+
+
+def explore_single_neuron(weight: float = 2.0, bias: float = 2.0, eta: float = 0.15,
+                          epochs: int = 300):
+    """Sliders for the starting point, the learning rate and the update rule of
+    :func:`neuron_curves` (ipywidgets; needs a running kernel)."""
+    import ipywidgets as widgets
+    import matplotlib.pyplot as plt
+
+    controls = {
+        "weight": widgets.FloatSlider(value=weight, min=-4.0, max=4.0, step=0.1, description="w₀"),
+        "bias": widgets.FloatSlider(value=bias, min=-4.0, max=4.0, step=0.1, description="b₀"),
+        "eta": widgets.FloatLogSlider(value=eta, base=10, min=-3, max=0.5, step=0.05, description="η"),
+        "rule": widgets.Dropdown(options=[("gradient (correct)", "gradient"), ("η·∂C/∂a (Nielsen's widget?)", "dC/da")],
+                                 value="gradient", description="step"),
+    }
+    out = widgets.Output()
+
+    def redraw(*_):
+        with out:
+            out.clear_output(wait=True)
+            neuron_curves(epochs=epochs, **{k: c.value for k, c in controls.items()})
+            plt.show()
+
+    for control in controls.values():
+        control.observe(redraw, names="value")
+    redraw()
+    return widgets.VBox([widgets.HBox([controls["weight"], controls["bias"]]),
+                         widgets.HBox([controls["eta"], controls["rule"]]), out])
+
+
+def plot_features(features, labels, centers=None, ax=None, title=None, max_points: int = 5000,
+                  legend: bool = False):
+    """Scatter 2-D features coloured by class (the paper's Figs. 2–3), with the centres."""
+    import matplotlib.pyplot as plt
+
+    if ax is None:
+        _, ax = plt.subplots(figsize=(4, 4), constrained_layout=True)
+    features, labels = np.asarray(features), np.asarray(labels)
+    keep = np.arange(len(labels))[:max_points]
+    colors = plt.get_cmap("tab10")
+    for k in range(10):
+        points = features[keep][labels[keep] == k]
+        ax.scatter(points[:, 0], points[:, 1], s=1.5, alpha=0.5, color=colors(k), label=str(k),
+                   rasterized=True)
+    if centers is not None:
+        centers = np.asarray(centers)
+        ax.scatter(centers[:, 0], centers[:, 1], marker="x", s=40, color="black", linewidths=1.5,
+                   label="centres")
+    ax.set_aspect("equal", adjustable="datalim")
+    if title:
+        ax.set_title(title)
+    if legend:
+        ax.legend(markerscale=6, fontsize=7, loc="center left", bbox_to_anchor=(1.0, 0.5))
+    return ax
+
+
+def explore_features(results):
+    """Pick a run of :func:`center_loss_mnist` and a training step; the features follow.
+
+    Needs a running kernel (ipywidgets); only the recorded snapshots are shown, so nothing is
+    retrained.
+    """
+    import ipywidgets as widgets
+    import matplotlib.pyplot as plt
+
+    names = [k for k in results if not k.startswith("_") and results[k]["snapshots"]]
+    if not names:
+        raise ValueError("no run has feature snapshots: call center_loss_mnist(snapshots=...)")
+    run = widgets.Dropdown(options=names, value=names[0], description="run")
+    step = widgets.SelectionSlider(options=list(results[names[0]]["snapshots"]), description="step")
+    out = widgets.Output()
+
+    def redraw(*_):
+        with out:
+            out.clear_output(wait=True)
+            r = results[run.value]
+            plot_features(r["snapshots"][step.value], r["snapshot_labels"],
+                          title=f"{r['name']}, after {step.value} steps", legend=True)
+            plt.show()
+
+    def new_run(*_):
+        step.options = list(results[run.value]["snapshots"])
+        redraw()
+
+    run.observe(new_run, names="value")
+    step.observe(redraw, names="value")
+    redraw()
+    return widgets.VBox([widgets.HBox([run, step]), out])

@@ -113,8 +113,9 @@ class MLP(nn.Module):
     ----------
     sizes : sequence of int, default (784, 100, 10)
         Layer widths, input first (Nielsen's network).
-    activation : str, default 'sigmoid'
-        A registry activation for the hidden layers.
+    activation : str or torch.nn.Module, default 'sigmoid'
+        A registry activation for the hidden layers (trained with lossbook's gradient), or
+        any module (e.g. ``torch.nn.Sigmoid()``, faster for tiny batches).
     init : {'normal', 'scaled', 'torch'}, default 'normal'
         ``'normal'``: weights and biases :math:`\\mathcal N(0, 1)` (Nielsen's ``network.py``,
         which saturates sigmoid units); ``'scaled'``: weights
@@ -127,7 +128,7 @@ class MLP(nn.Module):
         if init not in ("normal", "scaled", "torch"):
             raise ValueError(f"init must be 'normal', 'scaled' or 'torch', got {init!r}")
         self.layers = nn.ModuleList(nn.Linear(a, b) for a, b in zip(sizes[:-1], sizes[1:]))
-        self.activation = Activation(activation)
+        self.activation = Activation(activation) if isinstance(activation, str) else activation
         if init != "torch":
             with torch.no_grad():
                 for layer in self.layers:
