@@ -8,7 +8,7 @@ STAMP := $(VENV)/.installed-stamp
 # Tests run on both cores; set JOBS=1 to run serially.
 JOBS ?= 2
 
-.PHONY: all venv book test lab clean
+.PHONY: all venv book test bench lab clean
 
 all: test book
 
@@ -29,6 +29,10 @@ book: $(STAMP)
 
 test: $(STAMP)
 	$(BIN)/python -m pytest -n $(JOBS) --durations=15 --nbmake --nbmake-timeout=900 tests lossbook chapters
+
+# Forward + backward time of lossbook's torch path against torch (median ratio per loss).
+bench: $(STAMP)
+	$(BIN)/python -m lossbook.bench
 
 lab: $(STAMP)
 	$(BIN)/jupyter lab chapters/

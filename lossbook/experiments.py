@@ -315,7 +315,8 @@ def _features(model, images, batch_size=2000):
 def center_loss_mnist(runs=("softmax", "mse_linear", "mse_softmax", "center"), *,
                       lam: float = 0.01, lambdas=(), alpha: float = 0.5, seed: int = 0,
                       recipe: dict | None = None, mse_recipe: dict | None = None,
-                      mse_train_size: int | None = None, train_size: int | None = None,
+                      mse_train_size: int | None = None, sweep_train_size: int | None = None,
+                      train_size: int | None = None,
                       snapshots=(), snapshot_size: int = 2000, centers_size: int = 10000,
                       channels=(8, 16, 32), device="auto", progress: bool = True,
                       num_threads: int | None = None) -> dict:
@@ -338,8 +339,9 @@ def center_loss_mnist(runs=("softmax", "mse_linear", "mse_softmax", "center"), *
         Same initialisation and batch order for every run.
     recipe, mse_recipe : dict, optional
         Overrides of :data:`RECIPE` (all runs; MSE runs).
-    mse_train_size, train_size : int, optional
-        Train the MSE runs (or all runs) on a random subset of the 60 000 images.
+    mse_train_size, sweep_train_size, train_size : int, optional
+        Train the MSE runs, the ``lambdas`` runs, or all runs on a random subset of the
+        60 000 images (the same subset for a given size).
     snapshots : sequence of int
         Optimiser steps at which to record the features of ``snapshot_size`` test images
         (for the feature-evolution figure).
@@ -353,7 +355,8 @@ def center_loss_mnist(runs=("softmax", "mse_linear", "mse_softmax", "center"), *
     dict
         One entry per run, each a dict with ``accuracy`` (test), ``compactness`` (test
         features, :func:`compactness`), ``nearest_center_accuracy`` (test features against
-        the class means of training features), ``features`` and ``labels`` (test, NumPy),
+        the class means of training features), ``features``, ``logits`` and ``labels``
+        (test, NumPy),
         ``centers`` (the learned ones for center loss, else the training class means),
         ``history``, ``snapshots`` ({step: features}), ``time`` and ``cpu_time`` (seconds),
         ``parameters``, ``name``; plus ``"_meta"`` with the settings.
@@ -369,9 +372,11 @@ def center_loss_mnist(runs=("softmax", "mse_linear", "mse_softmax", "center"), *
     results: dict = {}
     for kind, weight, key in plan:
         settings = mse if kind.startswith("mse") else base
+        subset = mse_train_size if kind.startswith("mse") else (
+            sweep_train_size if key != kind else None)
         data = train_data
-        if kind.startswith("mse") and mse_train_size:
-            data = mnist_tensors("train", standardize=True, subset=mse_train_size, seed=seed)
+        if subset:
+            data = mnist_tensors("train", standardize=True, subset=subset, seed=seed)
         torch.manual_seed(seed)
         model = LeNetPP(channels=channels)
         objective = _objective(kind, weight, alpha)
@@ -392,6 +397,9 @@ def center_loss_mnist(runs=("softmax", "mse_linear", "mse_softmax", "center"), *
         if steps in wanted:
             captured[steps] = _features(model, snapshot_x.to(next(model.parameters()).device))
         test_features = _features(model, test_x.to(next(model.parameters()).device))
+        with torch.no_grad():
+            test_logits = model.classifier(torch.from_numpy(test_features).to(
+                next(model.parameters()).device)).cpu().numpy()
         train_means = class_centers(_features(model, center_x.to(next(model.parameters()).device)), center_y.numpy())
         labels = test_y.numpy()
         results[key] = {
@@ -402,6 +410,7 @@ def center_loss_mnist(runs=("softmax", "mse_linear", "mse_softmax", "center"), *
             "compactness": compactness(test_features, labels),
             "nearest_center_accuracy": nearest_center_accuracy(test_features, labels, train_means),
             "features": test_features,
+            "logits": test_logits,
             "labels": labels,
             "centers": objective.centers.cpu().numpy() if kind == "center" else train_means,
             "history": history,

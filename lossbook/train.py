@@ -349,7 +349,7 @@ def _train(model, objective, data, epochs, batch_size, lr, optimizer, momentum, 
                             correct += (guess == y).sum()
                     if progress and (step % 50 == 49 or step == steps_per_epoch - 1):
                         bar.update(step % 50 + 1)
-                        bar.set_postfix(epoch=epoch, loss=f"{float(loss):.4f}")
+                        bar.set_postfix(epoch=epoch, loss=f"{loss.detach().item():.4f}")
                 mean_loss = float(loss_sum) / steps_per_epoch
                 if not math.isfinite(mean_loss):
                     raise FloatingPointError(f"the training loss became {mean_loss} in epoch "
