@@ -158,3 +158,24 @@ def test_center_loss_mnist_small():
     with pytest.raises(ValueError, match="unknown run"):
         center_loss_mnist(runs=("triplet",), train_size=64, recipe=dict(epochs=1, batch_size=32),
                           progress=False)
+
+
+@needs_losses
+def test_explorers_build_their_widgets():
+    import matplotlib
+
+    matplotlib.use("Agg")
+    pytest.importorskip("ipywidgets")
+    from lossbook.experiments import explore_features, explore_single_neuron
+
+    box = explore_single_neuron(epochs=10)
+    sliders = box.children[0].children
+    sliders[0].value = -1.0                    # redraws without error
+    features, labels, means = _clusters(0.5)
+    fake = {"softmax": {"name": "softmax", "snapshots": {0: features[:50], 10: features[50:100]},
+                        "snapshot_labels": labels[:50]},
+            "_meta": {}}
+    widget = explore_features(fake)
+    widget.children[0].children[1].value = 10
+    with pytest.raises(ValueError, match="snapshots"):
+        explore_features({"softmax": {"snapshots": {}}})
