@@ -206,7 +206,8 @@ def learning_slowdown(costs=("quadratic", "cross_entropy"), *, seeds=(0, 1, 2), 
                       etas=None, train_size: int = 50000, test_size: int = 10000,
                       batch_size: int = 10, hidden: int = 100, init: str = "normal",
                       hidden_activation="sigmoid", eval_every: int | None = 500,
-                      device="cpu", progress: bool = True, num_threads: int | None = 1) -> dict:
+                      device="cpu", progress: bool = True, num_threads: int | None = 1,
+                      workers: int = 1) -> dict:
     r"""Nielsen's sigmoid [784, hidden, 10] network on MNIST, quadratic vs cross-entropy cost.
 
     Parameters
@@ -231,6 +232,9 @@ def learning_slowdown(costs=("quadratic", "cross_entropy"), *, seeds=(0, 1, 2), 
         Also record the test accuracy every that many mini-batches (``curve``).
     device, progress, num_threads : passed to :func:`lossbook.train.train`
         (one thread is fastest for these tiny matrices).
+    workers : int, default 1
+        Run the trainings in this many processes at once (each with ``num_threads``
+        threads); the numbers are the same as in one process.
 
     Returns
     -------
@@ -246,54 +250,109 @@ def learning_slowdown(costs=("quadratic", "cross_entropy"), *, seeds=(0, 1, 2), 
         point (NaN at the first).
     """
     etas = {"quadratic": 3.0, "cross_entropy": 0.5, **(etas or {})}
-    train_x, train_y = mnist_tensors("train", subset=train_size, flatten=True)
-    test_x, test_y = mnist_tensors("test", subset=test_size, flatten=True)
-    runs: dict = {}
-    summary: dict = {}
-    for cost in costs:
-        runs[cost] = {}
-        for seed in seeds:
-            torch.manual_seed(seed)
-            model = MLP((784, hidden, 10), activation=hidden_activation, init=init)
-            objective = COSTS[cost]()
-            curve = {"images": [], "accuracy": [], "output_grad_norm": [], "saturated": []}
-            window = {"output_grad_norm": [], "saturated": []}
-            step = [0]
-
-            def probe(model, outputs, target):
-                if eval_every and step[0] % eval_every == 0:
-                    _record_curve(curve, window, step[0] * batch_size,
-                                  evaluate(model, objective, (test_x, test_y), device=device)["accuracy"])
-                step[0] += 1
-                with torch.no_grad():
-                    a = torch.sigmoid(outputs)
-                    values = {"output_grad_norm": float(model.output_layer.weight.grad.norm()),
-                              "saturated": float(((a < 0.01) | (a > 0.99)).float().mean())}
-                for key, value in values.items():
-                    window[key].append(value)
-                return values
-
-            history = train(
-                model, objective, (train_x, train_y), epochs=epochs, batch_size=batch_size,
-                lr=etas[cost], test_data=(test_x, test_y), seed=seed, device=device,
-                progress=progress, desc=f"{cost} η={etas[cost]:g} seed {seed}",
-                num_threads=num_threads, on_step=probe)
-            if eval_every:
-                _record_curve(curve, window, step[0] * batch_size, history["test_accuracy"][-1])
-                history["curve"] = {k: np.array(v) for k, v in curve.items()}
-            runs[cost][seed] = history
-        summary[cost] = np.array([runs[cost][s]["test_accuracy"] for s in seeds])
+    common = dict(epochs=epochs, train_size=train_size, test_size=test_size, batch_size=batch_size,
+                  hidden=hidden, init=init, hidden_activation=hidden_activation,
+                  eval_every=eval_every, device=device, num_threads=num_threads)
+    jobs = [dict(common, cost=cost, seed=seed, eta=etas[cost]) for cost in costs for seed in seeds]
+    histories = _run_jobs(_slowdown_job, jobs, workers, progress, "learning-slowdown runs")
+    runs: dict = {cost: {} for cost in costs}
+    for job, history in zip(jobs, histories):
+        runs[job["cost"]][job["seed"]] = history
+    summary = {cost: np.array([runs[cost][s]["test_accuracy"] for s in seeds]) for cost in costs}
+    sizes = histories[0].pop("_sizes")
+    for history in histories[1:]:
+        history.pop("_sizes")
     return {"runs": runs, "summary": summary, "etas": etas, "seeds": tuple(seeds),
-            "epochs": epochs, "train_size": len(train_y), "test_size": len(test_y)}
+            "epochs": epochs, "train_size": sizes[0], "test_size": sizes[1]}
+
+
+def _slowdown_job(job, progress=False):
+    """One (cost, seed) run of :func:`learning_slowdown` (top level, so workers can run it)."""
+    with _threads(job["num_threads"]):
+        train_x, train_y = mnist_tensors("train", subset=job["train_size"], flatten=True)
+        test_x, test_y = mnist_tensors("test", subset=job["test_size"], flatten=True)
+        torch.manual_seed(job["seed"])
+        model = MLP((784, job["hidden"], 10), activation=job["hidden_activation"], init=job["init"])
+        objective = COSTS[job["cost"]]()
+        eval_every, batch_size, device = job["eval_every"], job["batch_size"], job["device"]
+        curve = {"images": [], "accuracy": [], "output_grad_norm": [], "saturated": []}
+        window = {"output_grad_norm": [], "saturated": []}
+        step = [0]
+
+        def probe(model, outputs, target):
+            if eval_every and step[0] % eval_every == 0:
+                _record_curve(curve, window, step[0] * batch_size,
+                              evaluate(model, objective, (test_x, test_y), device=device)["accuracy"])
+            step[0] += 1
+            with torch.no_grad():
+                a = torch.sigmoid(outputs)
+                values = {"output_grad_norm": float(model.output_layer.weight.grad.norm()),
+                          "saturated": float(((a < 0.01) | (a > 0.99)).float().mean())}
+            for key, value in values.items():
+                window[key].append(value)
+            return values
+
+        history = train(
+            model, objective, (train_x, train_y), epochs=job["epochs"], batch_size=batch_size,
+            lr=job["eta"], test_data=(test_x, test_y), seed=job["seed"], device=device,
+            progress=progress, desc=f"{job['cost']} η={job['eta']:g} seed {job['seed']}",
+            num_threads=job["num_threads"], on_step=probe)
+        if eval_every:
+            _record_curve(curve, window, step[0] * batch_size, history["test_accuracy"][-1])
+            history["curve"] = {k: np.array(v) for k, v in curve.items()}
+        history["_sizes"] = (len(train_y), len(test_y))
+        return history
+
+
+# --- running several trainings -------------------------------------------------------------
+class _threads:
+    """Context manager: ``torch.set_num_threads(n)`` inside (nothing if ``n`` is None)."""
+
+    def __init__(self, n):
+        self.n = n
+
+    def __enter__(self):
+        self.previous = torch.get_num_threads()
+        if self.n:
+            torch.set_num_threads(self.n)
+
+    def __exit__(self, *exc):
+        torch.set_num_threads(self.previous)
+
+
+def _run_jobs(fn, jobs, workers, progress, what):
+    """``[fn(job) for job in jobs]``, in ``workers`` processes when ``workers > 1``.
+
+    In-process runs show one tqdm bar per training; with workers, one bar counts the
+    finished trainings (the workers' own bars would go to their stderr, not here). Each
+    worker is a fresh (spawned) interpreter that imports lossbook; results come back
+    pickled, in the order of ``jobs``.
+    """
+    if workers in (None, 0, 1) or len(jobs) <= 1:
+        return [fn(job, progress=progress) for job in jobs]
+    import concurrent.futures as futures
+    import multiprocessing
+
+    from tqdm.auto import tqdm
+
+    results = [None] * len(jobs)
+    context = multiprocessing.get_context("spawn")
+    with futures.ProcessPoolExecutor(max_workers=int(workers), mp_context=context) as pool:
+        pending = {pool.submit(fn, job): index for index, job in enumerate(jobs)}
+        with tqdm(total=len(jobs), desc=what, disable=not progress) as bar:
+            for future in futures.as_completed(pending):
+                results[pending[future]] = future.result()
+                bar.update(1)
+    return results
 
 
 # --- 2-D features and center loss --------------------------------------------------------
 #: The default training recipe of :func:`center_loss_mnist`.
-RECIPE = dict(epochs=4, batch_size=128, lr=0.02, optimizer="sgd", momentum=0.9,
+RECIPE = dict(epochs=5, batch_size=64, lr=0.03, optimizer="sgd", momentum=0.9,
               weight_decay=5e-4, schedule="onecycle")
 
 
-def _objective(kind: str, lam: float, alpha: float):
+def _objective(kind: str, lam: float, alpha: float, ramp: int = 0):
     if kind == "softmax":
         return CrossEntropy()
     if kind == "mse_linear":
@@ -301,7 +360,7 @@ def _objective(kind: str, lam: float, alpha: float):
     if kind == "mse_softmax":
         return OneHotMSE(on="softmax", scale=10.0)
     if kind == "center":
-        return SoftmaxCenterLoss(lam=lam, alpha=alpha)
+        return SoftmaxCenterLoss(lam=lam, alpha=alpha, ramp=ramp)
     raise ValueError(f"unknown run kind {kind!r}: use 'softmax', 'mse_linear', 'mse_softmax' or 'center'")
 
 
@@ -313,13 +372,15 @@ def _features(model, images, batch_size=2000):
 
 
 def center_loss_mnist(runs=("softmax", "mse_linear", "mse_softmax", "center"), *,
-                      lam: float = 0.01, lambdas=(), alpha: float = 0.5, seed: int = 0,
+                      lam: float = 0.3, lambdas=(), alpha: float = 0.5, ramp_epochs: float = 1.0,
+                      seed: int = 0,
                       recipe: dict | None = None, mse_recipe: dict | None = None,
                       mse_train_size: int | None = None, sweep_train_size: int | None = None,
                       train_size: int | None = None,
                       snapshots=(), snapshot_size: int = 2000, centers_size: int = 10000,
-                      channels=(8, 16, 32), device="auto", progress: bool = True,
-                      num_threads: int | None = None) -> dict:
+                      channels=(8, 16, 64), test_every: int | None = None, device="auto",
+                      progress: bool = True, num_threads: int | None = 1,
+                      workers: int = 1) -> dict:
     r"""Train the LeNets++-style network with 2-D features under several objectives.
 
     Parameters
@@ -335,6 +396,9 @@ def center_loss_mnist(runs=("softmax", "mse_linear", "mse_softmax", "center"), *
         for the paper's Fig. 3 progression.
     alpha : float
         The centres' rate in :func:`~lossbook.center_update` (0.5, as in the paper).
+    ramp_epochs : float
+        Raise :math:`\lambda` linearly from 0 over this many epochs of the run's data
+        (:class:`~lossbook.train.SoftmaxCenterLoss` ``ramp``); 0 for a constant weight.
     seed : int
         Same initialisation and batch order for every run.
     recipe, mse_recipe : dict, optional
@@ -347,8 +411,13 @@ def center_loss_mnist(runs=("softmax", "mse_linear", "mse_softmax", "center"), *
         (for the feature-evolution figure).
     centers_size : int
         Training images whose class means serve as centres for the nearest-centre accuracy.
+    test_every : int, optional
+        Evaluate on the test set every that many epochs (default: only after the last).
     channels, device, progress, num_threads
         Network width and :func:`~lossbook.train.train` options.
+    workers : int, default 1
+        Run the trainings in this many processes at once (each with ``num_threads``
+        threads); the numbers are the same as in one process.
 
     Returns
     -------
@@ -363,26 +432,46 @@ def center_loss_mnist(runs=("softmax", "mse_linear", "mse_softmax", "center"), *
     """
     base = {**RECIPE, **(recipe or {})}
     mse = {**base, **(mse_recipe or {})}
-    train_data = mnist_tensors("train", standardize=True, subset=train_size, seed=seed)
-    test_x, test_y = mnist_tensors("test", standardize=True)
-    center_x, center_y = mnist_tensors("train", standardize=True, subset=centers_size, seed=seed + 1)
-    snapshot_x, snapshot_y = test_x[:snapshot_size], test_y[:snapshot_size]
     plan = [(kind, lam, kind) for kind in runs]
     plan += [("center", float(value), f"center λ={float(value):g}") for value in lambdas]
-    results: dict = {}
+    for kind, _, _ in plan:
+        if kind not in ("softmax", "mse_linear", "mse_softmax", "center"):
+            raise ValueError(f"unknown run kind {kind!r}: use 'softmax', 'mse_linear', "
+                             f"'mse_softmax' or 'center'")
+    jobs = []
     for kind, weight, key in plan:
-        settings = mse if kind.startswith("mse") else base
-        subset = mse_train_size if kind.startswith("mse") else (
-            sweep_train_size if key != kind else None)
-        data = train_data
-        if subset:
-            data = mnist_tensors("train", standardize=True, subset=subset, seed=seed)
+        subset = (mse_train_size if kind.startswith("mse") else
+                  sweep_train_size if key != kind else None) or train_size
+        jobs.append(dict(kind=kind, weight=weight, key=key, subset=subset, seed=seed,
+                         settings=mse if kind.startswith("mse") else base, alpha=alpha,
+                         ramp_epochs=ramp_epochs, snapshots=tuple(int(s) for s in snapshots),
+                         snapshot_size=snapshot_size, centers_size=centers_size,
+                         channels=tuple(channels), test_every=test_every, device=device,
+                         num_threads=num_threads))
+    outcomes = _run_jobs(_feature_job, jobs, workers, progress, "2-D feature trainings")
+    results = {job["key"]: outcome for job, outcome in zip(jobs, outcomes)}
+    results["_meta"] = {"recipe": base, "mse_recipe": mse, "alpha": alpha, "lam": lam,
+                        "seed": seed, "channels": tuple(channels)}
+    return results
+
+
+def _feature_job(job, progress=False):
+    """One training of :func:`center_loss_mnist` (top level, so workers can run it)."""
+    kind, weight, seed, settings = job["kind"], job["weight"], job["seed"], job["settings"]
+    with _threads(job["num_threads"]):
+        data = mnist_tensors("train", standardize=True, subset=job["subset"], seed=seed)
+        test_x, test_y = mnist_tensors("test", standardize=True)
+        center_x, center_y = mnist_tensors("train", standardize=True, subset=job["centers_size"],
+                                           seed=seed + 1)
+        snapshot_x, snapshot_y = test_x[:job["snapshot_size"]], test_y[:job["snapshot_size"]]
         torch.manual_seed(seed)
-        model = LeNetPP(channels=channels)
-        objective = _objective(kind, weight, alpha)
+        model = LeNetPP(channels=job["channels"])
+        steps_per_epoch = len(data[1]) // settings["batch_size"]
+        objective = _objective(kind, weight, job["alpha"],
+                               int(round(job["ramp_epochs"] * steps_per_epoch)))
         captured: dict = {}
         counter = [0]
-        wanted = set(int(s) for s in snapshots)
+        wanted = set(job["snapshots"])
 
         def snapshot(model, outputs, target):
             if counter[0] in wanted:
@@ -391,18 +480,19 @@ def center_loss_mnist(runs=("softmax", "mse_linear", "mse_softmax", "center"), *
             counter[0] += 1
 
         history = train(model, objective, data, test_data=(test_x, test_y), seed=seed,
-                        device=device, progress=progress, desc=getattr(objective, "name", kind),
-                        num_threads=num_threads, on_step=snapshot if wanted else None, **settings)
-        steps = counter[0]
-        if steps in wanted:
-            captured[steps] = _features(model, snapshot_x.to(next(model.parameters()).device))
-        test_features = _features(model, test_x.to(next(model.parameters()).device))
+                        test_every=job["test_every"] or settings["epochs"], device=job["device"],
+                        progress=progress, desc=getattr(objective, "name", kind),
+                        num_threads=job["num_threads"], on_step=snapshot if wanted else None,
+                        **settings)
+        device = next(model.parameters()).device
+        if counter[0] in wanted:
+            captured[counter[0]] = _features(model, snapshot_x.to(device))
+        test_features = _features(model, test_x.to(device))
         with torch.no_grad():
-            test_logits = model.classifier(torch.from_numpy(test_features).to(
-                next(model.parameters()).device)).cpu().numpy()
-        train_means = class_centers(_features(model, center_x.to(next(model.parameters()).device)), center_y.numpy())
+            test_logits = model.classifier(torch.from_numpy(test_features).to(device)).cpu().numpy()
+        train_means = class_centers(_features(model, center_x.to(device)), center_y.numpy())
         labels = test_y.numpy()
-        results[key] = {
+        return {
             "name": getattr(objective, "name", kind),
             "kind": kind,
             "lam": weight if kind == "center" else None,
@@ -421,9 +511,6 @@ def center_loss_mnist(runs=("softmax", "mse_linear", "mse_softmax", "center"), *
             "parameters": count_parameters(model),
             "train_size": len(data[1]),
         }
-    results["_meta"] = {"recipe": base, "mse_recipe": mse, "alpha": alpha, "lam": lam,
-                        "seed": seed, "channels": tuple(channels)}
-    return results
 
 
 # --- interactive ------------------------------------------------------------------------------

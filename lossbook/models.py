@@ -31,16 +31,17 @@ class LeNetPP(nn.Module):
     with PReLU, each followed by 2×2 max pooling, then a 2-unit fully connected layer and
     the 10-way classifier. This version keeps the structure and narrows it so it trains
     in seconds per epoch on a laptop CPU: ``convs_per_stage`` convolutions of
-    ``channels[k]`` channels per stage (default one conv of 8, 16, 32 channels; about 17k
-    parameters), and each stage's last PReLU comes after its pooling.
+    ``channels[k]`` channels per stage (default one conv of 8, 16 and 64 channels; about
+    30k parameters), and each stage's last PReLU comes after its pooling.
 
     ``forward`` returns ``(features, logits)``: the features are what the chapter plots and
     what center loss acts on; the classifier ``features @ W.T`` has no bias.
 
     Parameters
     ----------
-    channels : tuple of int, default (8, 16, 32)
-    kernel_size : int, default 5
+    channels : tuple of int, default (8, 16, 64)
+    kernel_size : int or tuple of int, default 5
+        One size for every stage, or one per stage.
     convs_per_stage : int, default 1
     feature_dim : int, default 2
     num_classes : int, default 10
@@ -49,14 +50,18 @@ class LeNetPP(nn.Module):
         (KaiyangZhou/pytorch-center-loss).
     """
 
-    def __init__(self, channels=(8, 16, 32), kernel_size: int = 5, convs_per_stage: int = 1,
+    def __init__(self, channels=(8, 16, 64), kernel_size=5, convs_per_stage: int = 1,
                  feature_dim: int = 2, num_classes: int = 10, feature_activation: str = "prelu"):
         super().__init__()
         layers: list[nn.Module] = []
         previous = 1
-        for width in channels:
+        kernels = (kernel_size,) * len(channels) if isinstance(kernel_size, int) else tuple(kernel_size)
+        if len(kernels) != len(channels):
+            raise ValueError(f"kernel_size must be an int or one size per stage ({len(channels)}), "
+                             f"got {kernel_size!r}")
+        for width, k in zip(channels, kernels):
             for index in range(convs_per_stage):
-                layers.append(nn.Conv2d(previous, width, kernel_size, padding=kernel_size // 2))
+                layers.append(nn.Conv2d(previous, width, k, padding=k // 2))
                 if index < convs_per_stage - 1:
                     layers.append(nn.PReLU(width))
                 previous = width
@@ -72,6 +77,9 @@ class LeNetPP(nn.Module):
             raise ValueError(f"feature_activation must be 'prelu' or 'none', got {feature_activation!r}")
         self.feature_activation = nn.PReLU() if feature_activation == "prelu" else nn.Identity()
         self.classifier = nn.Linear(feature_dim, num_classes, bias=False)
+        # Decaying the classifier would cap the logits' scale, which center loss, shrinking
+        # the features, relies on to stay confident (lossbook.train.train reads this).
+        self.no_weight_decay = ("classifier.weight",)
         # Channels-last convolutions are about 1.5× faster on CPUs (oneDNN).
         self.to(memory_format=torch.channels_last)
 

@@ -79,32 +79,40 @@ class OneHotMSE:
 
 
 class SoftmaxCenterLoss:
-    """Joint supervision :math:`L = L_S + \\lambda L_C` (Wen et al. 2016): softmax
+    r"""Joint supervision :math:`L = L_S + \lambda L_C` (Wen et al. 2016): softmax
     cross-entropy on the logits plus ``lam`` times ``lossbook.center_loss`` (``reduction``
-    'mean', i.e. :math:`\\tfrac1{2m}\\sum\\lVert x_i-c_{y_i}\\rVert^2`) on the features; the
+    'mean', i.e. :math:`\tfrac1{2m}\sum\lVert x_i-c_{y_i}\rVert^2`) on the features; the
     centres are a buffer moved after each step by :func:`~lossbook.center_update` with
     ``alpha`` (Eq. 4), not by the optimiser.
 
-    ``warmup`` optimiser steps without the centre term let the features spread before
-    they are pulled together (the centres are updated from the start).
+    ``ramp`` > 0 raises the weight linearly from ``lam / ramp`` to ``lam`` over the first
+    ``ramp`` optimiser steps (the centres are updated from the start); 0 uses ``lam``
+    throughout, as in the paper.
     """
 
     def __init__(self, lam: float = 0.01, alpha: float = 0.5, num_classes: int = 10,
-                 feature_dim: int = 2, warmup: int = 0):
-        self.lam, self.alpha, self.warmup = float(lam), float(alpha), int(warmup)
+                 feature_dim: int = 2, ramp: int = 0):
+        self.lam, self.alpha, self.ramp = float(lam), float(alpha), int(ramp)
         self.name = f"softmax + center loss (λ = {lam:g})"
         self.centers = torch.zeros(num_classes, feature_dim)
         self.cross_entropy = function("cross_entropy")
         self.center_loss = function("center_loss")
         self.steps = 0
 
+    @property
+    def weight(self) -> float:
+        r"""The current :math:`\lambda` (with the ramp applied)."""
+        if self.ramp <= 0:
+            return self.lam
+        return self.lam * min(1.0, (self.steps + 1) / self.ramp)
+
     def __call__(self, outputs, target):
         features, logits = outputs
         if self.centers.device != features.device or self.centers.dtype != features.dtype:
             self.centers = self.centers.to(features.device, features.dtype)
         loss = self.cross_entropy(logits, target)
-        if self.lam and self.steps >= self.warmup:
-            loss = loss + self.lam * self.center_loss(features, target, self.centers)
+        if self.lam:
+            loss = loss + self.weight * self.center_loss(features, target, self.centers)
         return loss
 
     def after_step(self, outputs, target):
@@ -219,7 +227,8 @@ def evaluate(model, objective, data, *, batch_size: int = 2000, device="auto"):
 
 def train(model, objective, data, *, epochs: int = 1, batch_size: int = 64, lr: float = 0.01,
           optimizer: str = "sgd", momentum: float = 0.0, weight_decay: float = 0.0,
-          schedule: str | None = None, test_data=None, seed: int = 0, device="auto",
+          schedule: str | None = None, test_data=None, test_every: int = 1, seed: int = 0,
+          device="auto",
           progress: bool = True, desc: str | None = None, num_threads: int | None = None,
           on_step=None, on_epoch=None, validate: bool = False) -> History:
     """Train ``model`` to minimise ``objective`` on ``data = (inputs, targets)``.
@@ -236,11 +245,14 @@ def train(model, objective, data, *, epochs: int = 1, batch_size: int = 64, lr: 
         The last incomplete batch of an epoch is dropped.
     optimizer : {'sgd', 'adam'}
     momentum, weight_decay : float
-        SGD momentum (Nesterov when positive) and L2 weight decay.
+        SGD momentum (Nesterov when positive) and L2 weight decay. Biases, PReLU slopes
+        (every parameter with at most one dimension) and the parameters the model lists in
+        a ``no_weight_decay`` attribute are not decayed.
     schedule : {None, 'onecycle', 'cosine'}
         Learning-rate schedule over all the steps (``'onecycle'`` warms up for 20 %).
     test_data : (inputs, targets), optional
-        Evaluated after every epoch (``test_loss``, ``test_accuracy``).
+        Evaluated every ``test_every`` epochs and after the last (``test_loss``,
+        ``test_accuracy``; NaN for the epochs in between).
     seed : int
         Seeds the shuffling (and torch's global generator, for dropout and the like).
     device : 'auto', 'cpu', 'cuda', ...
@@ -271,14 +283,15 @@ def train(model, objective, data, *, epochs: int = 1, batch_size: int = 64, lr: 
         torch.set_num_threads(num_threads)
     try:
         return _train(model, objective, data, epochs, batch_size, lr, optimizer, momentum,
-                      weight_decay, schedule, test_data, seed, device, progress, desc, on_step,
-                      on_epoch, validate)
+                      weight_decay, schedule, test_data, test_every, seed, device, progress,
+                      desc, on_step, on_epoch, validate)
     finally:
         torch.set_num_threads(previous_threads)
 
 
 def _train(model, objective, data, epochs, batch_size, lr, optimizer, momentum, weight_decay,
-           schedule, test_data, seed, device, progress, desc, on_step, on_epoch, validate):
+           schedule, test_data, test_every, seed, device, progress, desc, on_step, on_epoch,
+           validate):
     from tqdm.auto import tqdm
 
     torch.manual_seed(seed)
@@ -290,7 +303,12 @@ def _train(model, objective, data, epochs, batch_size, lr, optimizer, momentum, 
         raise ValueError(f"batch_size ({batch_size}) is larger than the data ({n} samples)")
     steps_per_epoch = n // batch_size
     model.to(device)
-    params = [p for p in model.parameters() if p.requires_grad]
+    exempt = set(getattr(model, "no_weight_decay", ()))
+    decay, no_decay = [], []
+    for name, p in model.named_parameters():
+        if p.requires_grad:
+            (no_decay if p.ndim <= 1 or name in exempt else decay).append(p)
+    params = [{"params": decay}, {"params": no_decay, "weight_decay": 0.0}]
     if optimizer == "sgd":
         opt = torch.optim.SGD(params, lr=lr, momentum=momentum, weight_decay=weight_decay,
                               nesterov=momentum > 0)
@@ -359,7 +377,10 @@ def _train(model, objective, data, epochs, batch_size, lr, optimizer, momentum, 
                     record["accuracy"] = int(correct) / (steps_per_epoch * batch_size)
                 record.update({k: float(np.mean(v)) for k, v in step_records.items()})
                 if test_data is not None:
-                    result = evaluate(model, objective, test_data, device=device)
+                    if epoch % max(1, test_every) == 0 or epoch == epochs:
+                        result = evaluate(model, objective, test_data, device=device)
+                    else:
+                        result = {"loss": math.nan, "accuracy": None if not classify else math.nan}
                     record["test_loss"] = result["loss"]
                     if result["accuracy"] is not None:
                         record["test_accuracy"] = result["accuracy"]

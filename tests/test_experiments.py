@@ -151,7 +151,7 @@ def test_center_loss_mnist_small():
         assert 0.0 <= r["accuracy"] <= 1.0 and np.isfinite(r["compactness"])
         assert set(r["snapshots"]) == {0, 8}
         assert r["train_size"] == 512
-    assert results["center λ=0.1"]["lam"] == 0.1 and results["center"]["lam"] == 0.01
+    assert results["center λ=0.1"]["lam"] == 0.1 and results["center"]["lam"] == 0.3
     assert not np.allclose(results["center"]["centers"], 0.0), "the centres were updated"
     # same seed, same initialisation: step-0 snapshots agree across runs
     np.testing.assert_array_equal(results["softmax"]["snapshots"][0], results["center"]["snapshots"][0])
@@ -179,3 +179,26 @@ def test_explorers_build_their_widgets():
     widget.children[0].children[1].value = 10
     with pytest.raises(ValueError, match="snapshots"):
         explore_features({"softmax": {"snapshots": {}}})
+
+
+@needs_losses
+@needs_mnist
+def test_workers_give_the_same_numbers():
+    kw = dict(runs=("softmax", "center"), train_size=256, recipe=dict(epochs=1, batch_size=64),
+              centers_size=200, snapshots=(2,), snapshot_size=50, channels=(2, 4, 4),
+              progress=False, device="cpu")
+    serial = center_loss_mnist(workers=1, **kw)
+    parallel = center_loss_mnist(workers=2, **kw)
+    for key in ("softmax", "center"):
+        np.testing.assert_array_equal(serial[key]["features"], parallel[key]["features"])
+        np.testing.assert_array_equal(serial[key]["snapshots"][2], parallel[key]["snapshots"][2])
+        assert serial[key]["accuracy"] == parallel[key]["accuracy"]
+    slow_kw = dict(seeds=(0, 1), epochs=1, train_size=200, test_size=100, eval_every=10,
+                   progress=False, hidden_activation=torch.nn.Sigmoid())
+    a = learning_slowdown(workers=1, **slow_kw)
+    b = learning_slowdown(workers=2, **slow_kw)
+    for cost in ("quadratic", "cross_entropy"):
+        np.testing.assert_array_equal(a["summary"][cost], b["summary"][cost])
+        np.testing.assert_array_equal(a["runs"][cost][1]["curve"]["accuracy"],
+                                      b["runs"][cost][1]["curve"]["accuracy"])
+    assert a["train_size"] == 200 and b["test_size"] == 100

@@ -35,7 +35,7 @@ def test_lenetpp_shapes_and_bias_free_classifier():
     features, logits = model(torch.randn(5, 1, 28, 28))
     assert features.shape == (5, 2) and logits.shape == (5, 10)
     assert model.classifier.bias is None, "the 2 → 10 layer has no bias, as in Wen et al."
-    assert 15_000 < count_parameters(model) < 20_000
+    assert 25_000 < count_parameters(model) < 35_000
     torch.testing.assert_close(logits, features @ model.classifier.weight.T)
     torch.testing.assert_close(model.features(torch.zeros(2, 1, 28, 28)).shape, torch.Size([2, 2]))
     wide = LeNetPP(channels=(4, 8, 8, 8), convs_per_stage=2, feature_dim=3, feature_activation="none")
@@ -119,6 +119,12 @@ def test_our_gradients_train_exactly_like_torch_in_float64():
         torch.testing.assert_close(p, q, rtol=1e-9, atol=1e-11)
 
 
+def test_test_every():
+    _, history = _small_run(epochs=3, test_every=2)
+    accuracy = history["test_accuracy"]
+    assert math.isnan(accuracy[0]) and not math.isnan(accuracy[1]) and not math.isnan(accuracy[2])
+
+
 def test_on_step_and_on_epoch_callbacks():
     def grad_norm(model, outputs, target):
         return {"classifier_grad": model.classifier.weight.grad.norm()}
@@ -182,8 +188,13 @@ def test_softmax_center_loss_objective():
     objective.after_step((features, logits), y)
     assert torch.equal(objective.centers[4], centers[4]), "absent classes keep their centre"
     assert not torch.equal(objective.centers[3], centers[3])
-    warm = SoftmaxCenterLoss(lam=0.1, warmup=1)
-    torch.testing.assert_close(warm((features, logits), y), F.cross_entropy(logits, y))
+    ramped = SoftmaxCenterLoss(lam=0.1, ramp=4)
+    ramped.centers = centers
+    assert ramped.weight == pytest.approx(0.025)
+    expected = F.cross_entropy(logits, y) + 0.025 * 0.5 * ((features - centers[y]) ** 2).sum(1).mean()
+    torch.testing.assert_close(ramped((features, logits), y), expected)
+    ramped.steps = 10
+    assert ramped.weight == 0.1
 
 
 def test_center_loss_objective_in_the_loop_moves_the_centres():
