@@ -376,7 +376,7 @@ def center_loss_mnist(runs=("softmax", "mse_linear", "mse_softmax", "center"), *
                       seed: int = 0,
                       recipe: dict | None = None, mse_recipe: dict | None = None,
                       mse_train_size: int | None = None, sweep_train_size: int | None = None,
-                      train_size: int | None = None,
+                      train_size: int | None = None, train_sizes: dict | None = None,
                       snapshots=(), snapshot_size: int = 2000, centers_size: int = 10000,
                       channels=(8, 16, 64), test_every: int | None = None, device="auto",
                       progress: bool = True, num_threads: int | None = 1,
@@ -406,6 +406,8 @@ def center_loss_mnist(runs=("softmax", "mse_linear", "mse_softmax", "center"), *
     mse_train_size, sweep_train_size, train_size : int, optional
         Train the MSE runs, the ``lambdas`` runs, or all runs on a random subset of the
         60 000 images (the same subset for a given size).
+    train_sizes : dict, optional
+        Subset sizes by run name (e.g. ``{"mse_linear": 10000}``), overriding the above.
     snapshots : sequence of int
         Optimiser steps at which to record the features of ``snapshot_size`` test images
         (for the feature-evolution figure).
@@ -442,6 +444,7 @@ def center_loss_mnist(runs=("softmax", "mse_linear", "mse_softmax", "center"), *
     for kind, weight, key in plan:
         subset = (mse_train_size if kind.startswith("mse") else
                   sweep_train_size if key != kind else None) or train_size
+        subset = (train_sizes or {}).get(key, subset)
         jobs.append(dict(kind=kind, weight=weight, key=key, subset=subset, seed=seed,
                          settings=mse if kind.startswith("mse") else base, alpha=alpha,
                          ramp_epochs=ramp_epochs, snapshots=tuple(int(s) for s in snapshots),
@@ -588,7 +591,10 @@ def plot_features(features, labels, centers=None, ax=None, title=None, max_point
     if title:
         ax.set_title(title)
     if legend:
-        ax.legend(markerscale=6, fontsize=7, loc="center left", bbox_to_anchor=(1.0, 0.5))
+        handles = ax.legend(fontsize=7, loc="center left", bbox_to_anchor=(1.0, 0.5)).legend_handles
+        for handle in handles:
+            handle.set_sizes([20.0])
+            handle.set_alpha(1.0)
     return ax
 
 
