@@ -10,7 +10,7 @@ JOBS ?= 2
 # System packages (npm, chromium) are installed with apt-get when missing; sudo unless root.
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: all venv assets book check-site test lab clean
+.PHONY: all venv assets book check-site test bench lab clean
 
 all: test book
 
@@ -51,6 +51,10 @@ check-site: $(STAMP)
 
 test: $(STAMP)
 	$(BIN)/python -m pytest -n $(JOBS) --durations=15 --nbmake --nbmake-timeout=900 tests lossbook chapters
+
+# Forward + backward time of lossbook's torch path against torch (median ratio per loss).
+bench: $(STAMP)
+	$(BIN)/python -m lossbook.bench
 
 lab: $(STAMP)
 	$(BIN)/jupyter lab chapters/

@@ -47,6 +47,18 @@ def _hardmax(args, kwargs):
     return np.moveaxis(np.eye(moved.shape[-1])[moved.argmax(-1)], -1, dim)
 
 
+def _center_loss(args, kwargs):
+    """KaiyangZhou/pytorch-center-loss's computation (distance matrix by expansion,
+    ‖x‖² + ‖c‖² − 2x·c, then the label's column), rescaled from its Σ/B to ½ per sample.
+    Its clamp to [1e-12, 1e12] of the masked matrix is left out: it adds (C−1)·1e-12 per row."""
+    x, y, c = _t(args[0]), _t(args[1]).long(), _t(args[2])
+    distmat = (x.pow(2).sum(1, keepdim=True) + c.pow(2).sum(1).unsqueeze(0)
+               - 2.0 * x @ c.t())
+    per_sample = 0.5 * distmat.gather(1, y.unsqueeze(1)).squeeze(1)
+    reduction = kwargs.get("reduction", "mean")
+    return {"none": per_sample, "sum": per_sample.sum(), "mean": per_sample.mean()}[reduction]
+
+
 # --- imbalance and hard-example losses (catalog part D) ---
 def _reduced(loss, kwargs):
     reduction = kwargs.get("reduction", "mean")
@@ -374,6 +386,8 @@ REFERENCES = {
     "quantile_loss": lambda args, kwargs: _sklearn(
         "mean_pinball_loss", args, {k: v for k, v in kwargs.items() if k != "tau"},
         alpha=kwargs.get("tau", 0.5)),
+    # --- embedding (catalog part H) ---
+    "center_loss": _center_loss,
 }
 
 
