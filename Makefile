@@ -50,7 +50,7 @@ check-site: $(STAMP)
 	$(BIN)/python tests/check_site.py _build/html --chromium chromium --screenshots _build/check-site
 
 test: $(STAMP)
-	$(BIN)/python -m pytest -n $(JOBS) --durations=15 --nbmake --nbmake-timeout=900 tests lossbook chapters
+	$(BIN)/python -m pytest -n $(JOBS) --durations=15 --nbmake --nbmake-timeout=1800 tests lossbook chapters
 
 # Forward + backward time of lossbook's torch path against torch (median ratio per loss).
 bench: $(STAMP)
