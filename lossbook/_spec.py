@@ -122,6 +122,12 @@ class Spec:
             if index >= len(names):
                 raise ValueError(f"{self.name}: wrt index {index} is not a positional argument")
 
+    @classmethod
+    def of(cls, namespace: dict, name: str, **fields) -> "Spec":
+        """The spec of ``name`` whose value and gradient are ``namespace[name]`` and
+        ``namespace[name + "_grad"]`` (a family module passes its ``globals()``)."""
+        return cls(name=name, value=namespace[name], grad=namespace[name + "_grad"], **fields)
+
     # -- derived facts -----------------------------------------------------------------
     @property
     def signature(self) -> inspect.Signature:

@@ -1295,7 +1295,7 @@ def _spec(name, catalog_id, chapter, chinese, reference, paper="", **kwargs):
     module = globals()
     kwargs.setdefault("curve", _X)
     kwargs.setdefault("example", _unary())
-    return Spec(name=name, value=module[name], grad=module[name + "_grad"], family="activation",
+    return Spec.of(module, name, family="activation",
                 catalog_id=catalog_id, chapter=chapter, chinese=chinese, reference=reference,
                 paper=paper, **kwargs)
 

@@ -235,19 +235,24 @@ class Browser:
             if message["method"] == event:
                 del self.events[i]
                 return message
-        while time.time() < deadline:
-            self.ws.settimeout(max(0.1, deadline - time.time()))
-            try:
-                message = json.loads(self.ws.recv())
-            except websocket.WebSocketTimeoutException:
-                break
-            finally:
-                self.ws.settimeout(60)
+        for message in self._receive(deadline, 0.1):
             if "method" in message:
                 if message["method"] == event:
                     return message
                 self.events.append(message)
         raise TimeoutError(f"no {event} within {timeout} s")
+
+    def _receive(self, deadline, min_wait):
+        """The messages that arrive before ``deadline`` (the socket timeout is restored)."""
+        while time.time() < deadline:
+            self.ws.settimeout(max(min_wait, deadline - time.time()))
+            try:
+                message = json.loads(self.ws.recv())
+            except websocket.WebSocketTimeoutException:
+                return
+            finally:
+                self.ws.settimeout(60)
+            yield message
 
     def evaluate(self, expression):
         result = self.call("Runtime.evaluate", expression=expression, awaitPromise=True,
@@ -263,15 +268,7 @@ class Browser:
 
     def drain(self, seconds=0.3):
         """Collect the events that arrive in the next ``seconds`` (late requests, errors)."""
-        deadline = time.time() + seconds
-        while time.time() < deadline:
-            self.ws.settimeout(max(0.05, deadline - time.time()))
-            try:
-                message = json.loads(self.ws.recv())
-            except websocket.WebSocketTimeoutException:
-                break
-            finally:
-                self.ws.settimeout(60)
+        for message in self._receive(time.time() + seconds, 0.05):
             if "method" in message:
                 self.events.append(message)
         events, self.events = self.events, []

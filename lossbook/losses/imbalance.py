@@ -1022,7 +1022,7 @@ _POLY_PAPER = ("Leng, Tan, Liu, Cubuk, Shi, Cheng & Anguelov, PolyLoss: A Polyno
 
 def _spec(name, catalog_id, chinese, reference, paper, **kwargs):
     module = globals()
-    return Spec(name=name, value=module[name], grad=module[name + "_grad"], family="imbalance",
+    return Spec.of(module, name, family="imbalance",
                 catalog_id=catalog_id, chapter="imbalance", chinese=chinese, reference=reference,
                 paper=paper, **kwargs)
 

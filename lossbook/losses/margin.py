@@ -532,7 +532,7 @@ def _spec(name, catalog_id, chinese, reference, paper="", **kwargs):
     module = globals()
     kwargs.setdefault("curve", _MARGIN)
     kwargs.setdefault("extreme", _binary_extreme)
-    return Spec(name=name, value=module[name], grad=module[name + "_grad"], family="margin",
+    return Spec.of(module, name, family="margin",
                 catalog_id=catalog_id, chapter=_C, chinese=chinese, reference=reference,
                 paper=paper, **kwargs)
 

@@ -926,7 +926,7 @@ def _spec(name, catalog_id, chinese, reference, paper="", **kwargs):
     module = globals()
     kwargs.setdefault("curve", _R)
     kwargs.setdefault("example", _residual_example())
-    return Spec(name=name, value=module[name], grad=module[name + "_grad"], family="regression",
+    return Spec.of(module, name, family="regression",
                 catalog_id=catalog_id, chapter=_CHAPTER, chinese=chinese, reference=reference,
                 paper=paper, **kwargs)
 
