@@ -12,7 +12,6 @@ Feature geometry is measured by :func:`class_centers`, :func:`compactness` and
 """
 from __future__ import annotations
 
-
 import numpy as np
 import torch
 
