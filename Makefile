@@ -7,8 +7,10 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 # Tests run on both cores; set JOBS=1 to run serially.
 JOBS ?= 2
+# System packages (npm, chromium) are installed with apt-get when missing; sudo unless root.
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: all venv book test bench lab clean
+.PHONY: all venv assets book check-site test bench lab clean
 
 all: test book
 
@@ -20,12 +22,32 @@ $(STAMP): requirements.txt pyproject.toml
 
 venv: $(STAMP)
 
+# Third-party browser assets (MathJax, RequireJS, the ipywidgets HTML manager), fetched with
+# `npm pack` at pinned versions and checked against pinned hashes, into the git-ignored
+# _build/assets (copied to _build/html/_static by Sphinx): the website loads nothing from
+# another host. Needs node/npm; cached until the pins change.
+ASSETS := _build/assets
+assets:
+	@command -v npm >/dev/null || { echo "make assets: npm is missing; installing Debian's"; \
+	  $(SUDO) apt-get update -q && $(SUDO) apt-get install -y -q npm; }
+	$(PYTHON) lossbook/_assets.py $(ASSETS)
+
 # The build executes every notebook afresh (the execution cache cannot see changes in
 # lossbook/), fails on any notebook error (nb_execution_raise_on_error) and on any warning.
-book: $(STAMP)
+book: $(STAMP) assets
 	rm -rf _build/html _build/.doctrees _build/jupyter_execute
 	$(BIN)/jupyter-book build . --all -W -n --keep-going
 	@echo "The book is at $(CURDIR)/_build/html/index.html"
+
+# Opens every page of _build/html (run `make book` first) in headless Chromium with the network
+# cut off: math rendered, images loaded, no console error, no request to another host, every
+# explorer's slider changes its picture, search works. Screenshots in _build/check-site/.
+# Installs Debian's chromium (and a CJK font, for the screenshots) when missing.
+check-site: $(STAMP)
+	@command -v chromium >/dev/null && fc-list :lang=zh | grep -q . || { \
+	  echo "make check-site: installing Debian's chromium and fonts-wqy-zenhei"; \
+	  $(SUDO) apt-get update -q && $(SUDO) apt-get install -y -q chromium fonts-wqy-zenhei; }
+	$(BIN)/python tests/check_site.py _build/html --chromium chromium --screenshots _build/check-site
 
 test: $(STAMP)
 	$(BIN)/python -m pytest -n $(JOBS) --durations=15 --nbmake --nbmake-timeout=900 tests lossbook chapters

@@ -182,14 +182,20 @@ def _accepts(fn, keyword: str) -> bool:
     return keyword in params or any(p.kind is p.VAR_KEYWORD for p in params.values())
 
 
-def _call_student(fn, args, kwargs):
-    """Call ``fn`` with the keywords it accepts; returns (result, dropped keywords)."""
+def _call_student(fn, args, kwargs, per_argument=False):
+    """Call ``fn`` with the keywords it accepts; returns (result, dropped keywords).
+
+    With ``per_argument`` (a gradient with several differentiable arguments) a returned tuple
+    stays a tuple of arrays, which may have different shapes.
+    """
     accepted = {k: v for k, v in kwargs.items() if _accepts(fn, k)}
     dropped = sorted(set(kwargs) - set(accepted))
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # the student's overflow is reported as a finding instead
-        return np.asarray(fn(*[np.array(a, copy=True) if isinstance(a, np.ndarray) else a for a in args],
-                             **accepted)), dropped
+        result = fn(*[np.array(a, copy=True) if isinstance(a, np.ndarray) else a for a in args], **accepted)
+    if per_argument and isinstance(result, (tuple, list)):
+        return tuple(np.asarray(r) for r in result), dropped
+    return np.asarray(result), dropped
 
 
 def _compare(report, what, theirs, ours, where, rtol, atol, spec, args, kwargs):
@@ -290,7 +296,7 @@ def check(name: str, value=None, grad=None, *, seeds=(0, 1, 2), rtol: float = 1e
         passed, compared, notes = 0, 0, set()
         for where, args, kwargs in cases:
             try:
-                theirs, dropped = _call_student(fn, args, kwargs)
+                theirs, dropped = _call_student(fn, args, kwargs, per_argument=label == "gradient" and len(spec.wrt) > 1)
             except Exception as err:  # the student's code: report, never crash
                 report.add(False, f"{label} {where}: your function raised {type(err).__name__}: {err}")
                 continue
@@ -318,7 +324,7 @@ def check(name: str, value=None, grad=None, *, seeds=(0, 1, 2), rtol: float = 1e
         if label == "gradient":
             for kink in spec.kinks:
                 try:
-                    theirs, _ = _call_student(fn, list(kink.args), dict(kink.kwargs))
+                    theirs, _ = _call_student(fn, list(kink.args), dict(kink.kwargs), per_argument=len(spec.wrt) > 1)
                 except Exception as err:
                     report.add(False, f"gradient at a kink: your function raised {type(err).__name__}: {err}")
                     continue

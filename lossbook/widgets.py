@@ -1,65 +1,385 @@
-"""Interactive explorers: sliders over a registry entry's hyper-parameters.
+"""Explorers: sliders over a registry entry's hyper-parameters, live in a notebook and on the website.
 
-``explore(name)`` builds ipywidgets sliders from ``spec.params`` and redraws the value and the
-derivative along the entry's curve.
+``explore(name)`` returns an :class:`Explorer`. Displayed in a notebook with a kernel it is an
+ipywidgets view (sliders built from ``spec.params``; the value and derivative curves are
+redrawn through :func:`lossbook.plotting.plot_curves`, i.e. ``spec.curve_values``). The same
+output also carries a ``text/html`` version: the same sliders as ``<input type="range">``
+over a few precomputed frames, swapped by a few lines of inline JavaScript, which needs no
+kernel and no network. The book's ``_config.yml`` tells myst-nb to prefer that HTML on the
+website; Jupyter prefers the live widget.
+
+An entry without hyper-parameters (``sigmoid``, ``relu``...) gets a slider that moves a point
+along the curve, with the tangent whose slope is the derivative there.
 """
 from __future__ import annotations
+
+import base64
+import html
+import io
+import itertools
+import json
+import math
+import uuid
 
 import numpy as np
 
 from .registry import get
 
-__all__ = ["explore"]
+__all__ = ["explore", "Explorer", "MAX_FRAMES"]
+
+#: Upper bound on the number of precomputed frames of one explorer (the product of the
+#: sliders' grid sizes); keeps pages small and the book build fast.
+MAX_FRAMES = 64
+#: Resolution of the frames (dots per inch; the figure size comes from the plot style).
+FRAME_DPI = 80
+_POINTS = 401
+_POINT_FRAMES = 13
+_MIME_WIDGET = "application/vnd.jupyter.widget-view+json"
 
 
-def explore(name: str, *, domain=None, **fixed):
-    """Sliders for the hyper-parameters of ``name``; the value and derivative curves follow.
+def explore(name: str, *, domain=None, **fixed_params) -> "Explorer":
+    """An explorer of ``name``: sliders over its hyper-parameters, value and derivative curves.
 
     Parameters
     ----------
     name : str
-        A registry name with a ``curve``.
+        A registry name (or alias) whose spec has a ``curve``.
     domain : (float, float), optional
-        The x range.
-    **fixed
-        Hyper-parameters held fixed (no slider).
+        The x range; the curve's own by default.
+    **fixed_params
+        A number or string holds that hyper-parameter fixed (no slider); a list or tuple
+        makes the slider step through exactly those values (e.g. ``gamma=[0, 0.5, 1, 2, 5]``).
+
+    Returns
+    -------
+    Explorer
+        Display it (last expression of a cell): live ipywidgets sliders with a kernel, a
+        JavaScript slider over precomputed frames on the static website.
+
+    Examples
+    --------
+    >>> import lossbook.widgets
+    >>> ex = lossbook.widgets.explore("leaky_relu")
+    >>> [name for name, _ in ex.sliders]
+    ['negative_slope']
     """
-    import ipywidgets as widgets
-    import matplotlib.pyplot as plt
+    return Explorer(name, domain=domain, **fixed_params)
 
-    spec = get(name)
-    if spec.curve is None:
-        raise ValueError(f"{name} has no 1-D curve to explore")
-    controls = {}
-    for p in spec.params:
-        if p.name in fixed:
-            continue
-        if p.options is not None:
-            controls[p.name] = widgets.Dropdown(options=list(p.options), value=p.default, description=p.name)
-        elif p.log:
-            controls[p.name] = widgets.FloatLogSlider(value=p.default, base=10, min=np.log10(p.low),
-                                                      max=np.log10(p.high), description=p.name)
+
+class Explorer:
+    """The display object returned by :func:`explore`. See the module docstring.
+
+    Attributes
+    ----------
+    spec : lossbook._spec.Spec
+        The registry entry.
+    fixed : dict
+        Hyper-parameters held fixed.
+    sliders : list of (str, list)
+        Each slider's name and the values of its static frames (``"x"`` is the point slider).
+    """
+
+    def __init__(self, name: str, *, domain=None, **fixed_params):
+        spec = get(name)
+        if spec.curve is None:
+            raise ValueError(f"{spec.name} has no 1-D curve to explore (spec.curve is None)")
+        params = {p.name: p for p in spec.params}
+        unknown = sorted(set(fixed_params) - set(params))
+        if unknown:
+            known = ", ".join(params) or "none"
+            raise TypeError(f"explore({spec.name!r}): unknown hyper-parameter(s) {', '.join(unknown)}; "
+                            f"{spec.name} has: {known}")
+        self.spec = spec
+        lo, hi = domain if domain is not None else spec.curve.domain
+        if not (math.isfinite(lo) and math.isfinite(hi) and lo < hi):
+            raise ValueError(f"domain must be a finite interval (low, high) with low < high, got {domain!r}")
+        self.domain = (float(lo), float(hi))
+        self.x = np.linspace(lo, hi, _POINTS)
+        self.fixed = {k: v for k, v in fixed_params.items() if not isinstance(v, (list, tuple))}
+        chosen = {k: list(v) for k, v in fixed_params.items() if isinstance(v, (list, tuple))}
+        for key, values in chosen.items():
+            if not values:
+                raise ValueError(f"explore({spec.name!r}): {key} needs at least one value")
+        free = [p for p in spec.params if p.name not in self.fixed]
+        self._params = {p.name: p for p in free}
+        self._explicit = set(chosen)
+        if free:
+            per_axis = _per_axis_budget(len(free))
+            self.sliders = [(p.name, chosen.get(p.name) or _grid(p, per_axis)) for p in free]
         else:
-            step = (p.high - p.low) / 100
-            controls[p.name] = widgets.FloatSlider(value=p.default, min=p.low, max=p.high, step=step,
-                                                   description=p.name)
-    out = widgets.Output()
-    lo, hi = domain if domain is not None else spec.curve.domain
-    x = np.linspace(lo, hi, 401)
+            self.sliders = [("x", _point_grid(*self.domain, spec))]
+        self._point = not free
+        sizes = [len(v) for _, v in self.sliders]
+        if math.prod(sizes) > MAX_FRAMES:
+            raise ValueError(f"explore({spec.name!r}): {' x '.join(map(str, sizes))} frames exceed "
+                             f"MAX_FRAMES={MAX_FRAMES}; pass shorter value lists or fix a parameter")
+        self._start = {name: _closest(values, self._initial(name)) for name, values in self.sliders}
+        self._ylim = None
+        self._positions = None
+        self._html = None
+        self._widget = None
 
-    def redraw(*_):
-        values = {**fixed, **{k: c.value for k, c in controls.items()}}
-        y, dy = spec.curve_values(x, **values)
-        with out:
-            out.clear_output(wait=True)
-            fig, (a, b) = plt.subplots(1, 2, figsize=(8, 3), constrained_layout=True)
-            a.plot(x, y)
-            b.plot(x, dy)
-            a.set(xlabel=spec.curve.xlabel, ylabel=name)
-            b.set(xlabel=spec.curve.xlabel, ylabel="derivative")
-            plt.show()
+    # -- the state shown -----------------------------------------------------------------
+    def _initial(self, name):
+        if name == "x":
+            return 0.5 * (self.domain[0] + self.domain[1]) if not self.domain[0] < 0 < self.domain[1] else 1.0
+        return self._params[name].default
 
-    for c in controls.values():
-        c.observe(redraw, names="value")
-    redraw()
-    return widgets.VBox([*controls.values(), out])
+    def params(self, state: dict) -> dict:
+        """The hyper-parameters of one state (slider values plus the fixed ones)."""
+        return {**self.fixed, **{k: v for k, v in state.items() if k != "x"}}
+
+    def states(self):
+        """Every combination of the sliders' frame values, in row-major order."""
+        names = [name for name, _ in self.sliders]
+        for combo in itertools.product(*(values for _, values in self.sliders)):
+            yield dict(zip(names, combo))
+
+    def ylim(self):
+        """Fixed y-limits of the two panels over all frames, so the picture moves, not the axes."""
+        if self._ylim is None:
+            value_range, grad_range = [np.inf, -np.inf], [np.inf, -np.inf]
+            for state in self.states():
+                y, dy = self.spec.curve_values(self.x, **self.params(state))
+                for r, v in ((value_range, y), (grad_range, dy)):
+                    v = np.asarray(v, dtype=float)
+                    v = v[np.isfinite(v)]
+                    if v.size:
+                        r[0], r[1] = min(r[0], v.min()), max(r[1], v.max())
+            self._ylim = tuple(_pad(*r) for r in (value_range, grad_range))
+        return self._ylim
+
+    def figure(self, state: dict | None = None):
+        """A matplotlib Figure (not registered with pyplot) of one state; defaults to the start."""
+        from matplotlib.figure import Figure
+
+        from .plotting import plot_curves
+
+        state = dict(self._start if state is None else state)
+        params = self.params(state)
+        # The first frame is laid out by matplotlib's constrained layout; later frames reuse
+        # its axes positions (same size, same fixed limits): half the rendering time.
+        fig = Figure(layout="constrained" if self._positions is None else None)
+        ax_value, ax_grad = fig.subplots(1, 2)
+        if self._positions is not None:
+            ax_value.set_position(self._positions[0])
+            ax_grad.set_position(self._positions[1])
+        name = self.spec.name
+        defaults = {**self.spec.defaults, **self.fixed}
+        if not self._point:  # the defaults in grey, under the current curve
+            plot_curves(name, params={name: defaults}, domain=self.domain, axes=(ax_value, ax_grad))
+            for ax in (ax_value, ax_grad):
+                ax.lines[-1].set(color="0.72", linewidth=1.2, zorder=1)
+        plot_curves(name, params={name: params}, domain=self.domain, axes=(ax_value, ax_grad))
+        if self._point:
+            self._draw_point(ax_value, ax_grad, state["x"], params)
+        (v0, v1), (g0, g1) = self.ylim()
+        ax_value.set_ylim(v0, v1)
+        ax_grad.set_ylim(g0, g1)
+        ax_value.set_xlim(*self.domain)
+        ax_grad.set_xlim(*self.domain)
+        return fig
+
+    def _draw_point(self, ax_value, ax_grad, x0, params):
+        y, dy = self.spec.curve_values(np.array([x0]), **params)
+        y0, slope = float(np.ravel(y)[0]), float(np.ravel(dy)[0])
+        half = 0.18 * (self.domain[1] - self.domain[0])
+        xs = np.array([x0 - half, x0 + half])
+        ax_value.plot(xs, y0 + slope * (xs - x0), color="C3", linewidth=1.2, label=f"tangent, slope {slope:.3g}")
+        ax_value.plot([x0], [y0], "o", color="C3")
+        ax_grad.plot([x0], [slope], "o", color="C3")
+        ax_grad.axvline(x0, color="C3", linewidth=0.8, alpha=0.5)
+        ax_value.legend()
+
+    def png(self, state: dict | None = None, dpi: int = FRAME_DPI) -> bytes:
+        """One state as PNG bytes (palette-quantised when Pillow is available)."""
+        fig = self.figure(state)
+        buffer = io.BytesIO()
+        fig.savefig(buffer, format="png", dpi=dpi)
+        if self._positions is None:
+            self._positions = [ax.get_position() for ax in fig.axes[:2]]
+        return _quantise(buffer.getvalue())
+
+    # -- the static view -----------------------------------------------------------------
+    def html(self) -> str:
+        """The kernel-free view: ``<input type="range">`` sliders over precomputed frames."""
+        if self._html is None:
+            self._html = self._build_html()
+        return self._html
+
+    def _build_html(self) -> str:
+        frames = ["data:image/png;base64," + base64.b64encode(self.png(s)).decode("ascii")
+                  for s in self.states()]
+        sizes = [len(values) for _, values in self.sliders]
+        strides = [math.prod(sizes[i + 1:]) for i in range(len(sizes))]
+        labels = [[_label(v) for v in values] for _, values in self.sliders]
+        start = [values.index(self._start[name]) for name, values in self.sliders]
+        first = sum(i * s for i, s in zip(start, strides))
+        uid = "lossbook-explorer-" + uuid.uuid4().hex[:12]
+        name = html.escape(self.spec.name)
+        what = "the point x" if self._point else ", ".join(n for n, _ in self.sliders)
+        alt = html.escape(f"Value (left) and derivative (right) of {self.spec.name}; move the slider "
+                          f"for {what} to redraw them.")
+        controls = []
+        for (pname, values), k in zip(self.sliders, start):
+            label = html.escape(pname)
+            controls.append(
+                f'<label style="display:flex;align-items:center;gap:.6em;margin:.2em 0">'
+                f'<code style="min-width:9em">{label}</code>'
+                f'<input type="range" min="0" max="{len(values) - 1}" step="1" value="{k}" '
+                f'aria-label="{label}" style="flex:1;max-width:24em">'
+                f'<output style="min-width:4em">{html.escape(labels[len(controls)][k])}</output></label>')
+        data = json.dumps({"frames": frames, "strides": strides, "labels": labels})
+        data = data.replace("</", "<\\/")
+        script = (
+            "(function(){var root=document.getElementById('%s');"
+            "var data=JSON.parse(root.querySelector('script[type=\"application/json\"]').textContent);"
+            "var img=root.querySelector('img');var inputs=root.querySelectorAll('input[type=range]');"
+            "function update(){var index=0;for(var i=0;i<inputs.length;i++){var k=+inputs[i].value;"
+            "index+=k*data.strides[i];inputs[i].nextElementSibling.textContent=data.labels[i][k];}"
+            "img.src=data.frames[index];}"
+            "for(var i=0;i<inputs.length;i++){inputs[i].addEventListener('input',update);}"
+            "})();" % uid)
+        return (
+            f'<div class="lossbook-explorer" id="{uid}" data-name="{name}" data-frames="{len(frames)}">'
+            f'<img src="{frames[first]}" alt="{alt}" style="max-width:100%;height:auto">'
+            f'<div class="lossbook-explorer-controls">{"".join(controls)}</div>'
+            f'<script type="application/json">{data}</script>'
+            f"<script>{script}</script></div>")
+
+    # -- the live view -------------------------------------------------------------------
+    def widget(self):
+        """The live view: an ipywidgets ``VBox`` of sliders above an ``Image`` that follows them."""
+        if self._widget is not None:
+            return self._widget
+        import ipywidgets as widgets
+
+        controls = {}
+        for name, values in self.sliders:
+            controls[name] = self._control(widgets, name, values)
+        image = widgets.Image(format="png", value=self.png(self._start, dpi=100))
+
+        def redraw(_change=None):
+            state = {name: control.value for name, control in controls.items()}
+            image.value = self.png(state, dpi=100)
+
+        for control in controls.values():
+            control.observe(redraw, names="value")
+        self._widget = widgets.VBox([*controls.values(), image])
+        return self._widget
+
+    def _control(self, widgets, name, values):
+        style = {"description_width": "initial"}
+        start = self._start[name]
+        if name == "x":
+            lo, hi = self.domain
+            return widgets.FloatSlider(value=start, min=lo, max=hi, step=(hi - lo) / 200,
+                                       description="x", style=style)
+        p = self._params[name]
+        if p.options is not None or any(isinstance(v, str) for v in values):
+            options = list(p.options) if p.options is not None else list(values)
+            return widgets.ToggleButtons(options=options, value=p.default if p.default in options else start,
+                                         description=name, style=style)
+        if name in self._explicit or p.low is None or p.high is None:
+            # values chosen by the caller (or no range): step through exactly those
+            return widgets.SelectionSlider(options=[(_label(v), v) for v in values], value=start,
+                                           description=name, style=style)
+        if _is_int(p.default):
+            return widgets.IntSlider(value=int(start), min=int(p.low), max=int(p.high), description=name,
+                                     style=style)
+        if p.log:
+            return widgets.FloatLogSlider(value=start, base=10, min=math.log10(p.low),
+                                          max=math.log10(p.high), step=0.01, description=name, style=style)
+        return widgets.FloatSlider(value=start, min=p.low, max=p.high, step=(p.high - p.low) / 200,
+                                   description=name, style=style)
+
+    # -- display ---------------------------------------------------------------------------
+    def _repr_mimebundle_(self, include=None, exclude=None):
+        bundle = {"text/plain": repr(self), "text/html": self.html()}
+        try:
+            view = self.widget()._repr_mimebundle_()
+        except ImportError:  # ipywidgets not installed: the HTML view works in Jupyter too
+            view = None
+        if view and _MIME_WIDGET in view:
+            bundle[_MIME_WIDGET] = view[_MIME_WIDGET]
+        return bundle
+
+    def __repr__(self):
+        sliders = ", ".join(f"{n} ({len(v)} frames)" for n, v in self.sliders)
+        return f"<lossbook explorer of {self.spec.name}: {sliders}>"
+
+
+# --- helpers ------------------------------------------------------------------------------
+def _per_axis_budget(k: int) -> int:
+    return {1: 9, 2: 4}.get(k, 3)
+
+
+def _is_int(v) -> bool:
+    return isinstance(v, (int, np.integer)) and not isinstance(v, bool)
+
+
+def _grid(p, n: int) -> list:
+    """``n`` slider values over the parameter's range (integers for an integer parameter)."""
+    if p.options is not None:
+        return list(p.options)
+    if p.low is None or p.high is None:
+        return [p.default]
+    if _is_int(p.default):
+        values = np.unique(np.round(np.linspace(p.low, p.high, n)).astype(int))
+        return sorted({int(v) for v in values} | {int(p.default)})
+    return [float(f"{v:.4g}") for v in p.grid(n)]
+
+
+def _point_grid(lo, hi, spec) -> list:
+    """Points for the tangent slider, nudged off the kinks (where the derivative is a convention)."""
+    points = np.linspace(lo, hi, _POINT_FRAMES + 2)[1:-1]
+    kinks = []
+    for kink in spec.kinks:
+        try:
+            kinks.extend(np.ravel(np.asarray(kink.args[0], dtype=float)).tolist())
+        except (TypeError, ValueError):
+            continue
+    gap = 0.02 * (hi - lo)
+    out = []
+    for x in points:
+        for k in kinks:
+            if abs(x - k) < gap:
+                x = k + gap
+        out.append(float(f"{x:.4g}"))
+    return out
+
+
+def _closest(values, target):
+    if target in values:
+        return target
+    numeric = [v for v in values if isinstance(v, (int, float))]
+    if not numeric or isinstance(target, str):
+        return values[0]
+    return min(numeric, key=lambda v: abs(v - target))
+
+
+def _pad(lo, hi):
+    if not (math.isfinite(lo) and math.isfinite(hi)):
+        return (-1.0, 1.0)
+    span = hi - lo
+    margin = 0.06 * span if span > 0 else max(abs(hi), 1.0) * 0.1
+    return (lo - margin, hi + margin)
+
+
+def _label(v) -> str:
+    if isinstance(v, str):
+        return v
+    return f"{v:.3g}"
+
+
+def _quantise(png: bytes) -> bytes:
+    try:
+        from PIL import Image
+    except ImportError:
+        return png
+    image = Image.open(io.BytesIO(png)).convert("RGB")
+    out = io.BytesIO()
+    image.quantize(colors=96, method=Image.Quantize.MEDIANCUT, dither=Image.Dither.NONE).save(
+        out, format="png", optimize=True)
+    smaller = out.getvalue()
+    return smaller if len(smaller) < len(png) else png

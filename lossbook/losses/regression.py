@@ -233,6 +233,20 @@ def _inverse_root(xp, m):
     return xp.where(positive, 1.0 / root, 0.0)
 
 
+def _root_chain(m, grad_output):
+    """The incoming gradient of :math:`\\sqrt m` passed on to :math:`m`: :math:`g/(2\\sqrt m)`,
+    and 0 where :math:`m = 0` (the subgradient convention of the root metrics)."""
+    xp = namespace(m)
+    if grad_output is None:
+        g = xp.ones_like(m)
+    else:
+        g = xp.asarray(grad_output, like=m)
+        if tuple(g.shape) != tuple(m.shape):
+            raise ValueError(f"grad_output must have the shape of the value {tuple(m.shape)}, "
+                             f"got {tuple(g.shape)}")
+    return 0.5 * g * _inverse_root(xp, m)
+
+
 def rmse_loss(input, target, *, reduction: str = "mean"):
     r"""Root mean squared error: the square root of :func:`mse_loss`, in the units of the target.
 
@@ -272,8 +286,7 @@ def rmse_loss(input, target, *, reduction: str = "mean"):
     2.23606797749979
     """
     x, t = _pair(input, target, "rmse_loss")
-    r = x - t
-    return namespace(x).sqrt(reduce(r * r, reduction))
+    return namespace(x).sqrt(mse_loss(x, t, reduction=reduction))
 
 
 def rmse_loss_grad(input, target, *, reduction: str = "mean", grad_output=None):
@@ -285,10 +298,8 @@ def rmse_loss_grad(input, target, *, reduction: str = "mean", grad_output=None):
         = \frac{\hat y_i - y_i}{n\,\operatorname{RMSE}}
     """
     x, t = _pair(input, target, "rmse_loss")
-    xp = namespace(x)
-    r = x - t
-    # d sqrt(m) = dm / (2 sqrt m), and dm/dr_i = 2 r_i times the reduction's upstream factor.
-    return r * _inverse_root(xp, reduce(r * r, reduction)) * upstream(r, reduction, grad_output)
+    m = mse_loss(x, t, reduction=reduction)
+    return mse_loss_grad(x, t, reduction=reduction, grad_output=_root_chain(m, grad_output))
 
 
 # --- E5 ---------------------------------------------------------------------------------
@@ -559,9 +570,8 @@ def rmsle_loss(input, target, *, reduction: str = "mean"):
     0.272468
     """
     x, t = _pair(input, target, "rmsle_loss")
-    lx, lt = _log1p_pair(x, t, "rmsle_loss")
-    d = lx - lt
-    return namespace(x).sqrt(reduce(d * d, reduction))
+    _log1p_pair(x, t, "rmsle_loss")
+    return namespace(x).sqrt(msle_loss(x, t, reduction=reduction))
 
 
 def rmsle_loss_grad(input, target, *, reduction: str = "mean", grad_output=None):
@@ -573,10 +583,9 @@ def rmsle_loss_grad(input, target, *, reduction: str = "mean", grad_output=None)
         = \frac{\log(1+\hat y_i) - \log(1+y_i)}{n\,(1+\hat y_i)\,\operatorname{RMSLE}}
     """
     x, t = _pair(input, target, "rmsle_loss")
-    lx, lt = _log1p_pair(x, t, "rmsle_loss")
-    xp = namespace(x)
-    d = lx - lt
-    return d / (1.0 + x) * _inverse_root(xp, reduce(d * d, reduction)) * upstream(d, reduction, grad_output)
+    _log1p_pair(x, t, "rmsle_loss")
+    m = msle_loss(x, t, reduction=reduction)
+    return msle_loss_grad(x, t, reduction=reduction, grad_output=_root_chain(m, grad_output))
 
 
 # --- E8 ---------------------------------------------------------------------------------
