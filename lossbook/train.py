@@ -82,7 +82,7 @@ class SoftmaxCenterLoss:
     r"""Joint supervision :math:`L = L_S + \lambda L_C` (Wen et al. 2016): softmax
     cross-entropy on the logits plus ``lam`` times ``lossbook.center_loss`` (``reduction``
     'mean', i.e. :math:`\tfrac1{2m}\sum\lVert x_i-c_{y_i}\rVert^2`) on the features; the
-    centres are a buffer moved after each step by :func:`~lossbook.center_update` with
+    centres are a buffer moved after each step by :func:`~lossbook.losses.embedding.center_update` with
     ``alpha`` (Eq. 4), not by the optimiser.
 
     ``ramp`` > 0 raises the weight linearly from ``lam / ramp`` to ``lam`` over the first
