@@ -95,3 +95,16 @@ def test_plot_style_is_set_explicitly_not_on_import():
         text = "".join("".join(c["source"]) for c in cells)
         if re.search(r"plot_|plt\.|explore\(", text):
             assert "use_style()" in text, f"{path.name} plots without calling lossbook.plotting.use_style()"
+
+
+def test_bibliography_parses_without_duplicate_keys():
+    """A merge that drops a brace breaks the whole build; catch it here, with the line."""
+    import collections
+
+    import pybtex.database
+
+    text = (ROOT / "references.bib").read_text()
+    pybtex.database.parse_string(text, "bibtex")  # raises with the line of the syntax error
+    keys = re.findall(r"^@\w+\{([^,]+),", text, flags=re.M)
+    dupes = [k for k, n in collections.Counter(keys).items() if n > 1]
+    assert not dupes, f"duplicate BibTeX keys: {dupes}"
