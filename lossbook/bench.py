@@ -78,7 +78,8 @@ def _center(batch, dim, classes):
     return make
 
 
-#: name -> (description of the batch, make(device, generator), baseline(*args), baseline label)
+#: Loss name -> (description of the batch, ``make(device, generator)`` returning the call,
+#: the baseline function, its label).
 CASES = {
     "cross_entropy": ("logits 512 × 1000 (ImageNet-like)", _logits((512, 1000), 1000),
                       F.cross_entropy, "F.cross_entropy"),

@@ -12,9 +12,6 @@ Feature geometry is measured by :func:`class_centers`, :func:`compactness` and
 """
 from __future__ import annotations
 
-import math
-import time
-
 import numpy as np
 import torch
 
@@ -395,7 +392,7 @@ def center_loss_mnist(runs=("softmax", "mse_linear", "mse_softmax", "center"), *
         Extra softmax + center-loss runs, one per :math:`\lambda` (named ``'center λ=…'``),
         for the paper's Fig. 3 progression.
     alpha : float
-        The centres' rate in :func:`~lossbook.center_update` (0.5, as in the paper).
+        The centres' rate in :func:`~lossbook.losses.embedding.center_update` (0.5, as in the paper).
     ramp_epochs : float
         Raise :math:`\lambda` linearly from 0 over this many epochs of the run's data
         (:class:`~lossbook.train.SoftmaxCenterLoss` ``ramp``); 0 for a constant weight.

@@ -82,7 +82,7 @@ class SoftmaxCenterLoss:
     r"""Joint supervision :math:`L = L_S + \lambda L_C` (Wen et al. 2016): softmax
     cross-entropy on the logits plus ``lam`` times ``lossbook.center_loss`` (``reduction``
     'mean', i.e. :math:`\tfrac1{2m}\sum\lVert x_i-c_{y_i}\rVert^2`) on the features; the
-    centres are a buffer moved after each step by :func:`~lossbook.center_update` with
+    centres are a buffer moved after each step by :func:`~lossbook.losses.embedding.center_update` with
     ``alpha`` (Eq. 4), not by the optimiser.
 
     ``ramp`` > 0 raises the weight linearly from ``lam / ramp`` to ``lam`` over the first
@@ -332,8 +332,11 @@ def _train(model, objective, data, epochs, batch_size, lr, optimizer, momentum, 
     classify = not targets.is_floating_point()
     history = History()
     start_wall, start_cpu = time.perf_counter(), time.process_time()
+    # No tqdm monitor thread (it refreshes stalled bars from another thread), and the
+    # postfix rides on the rate-limited updates: few messages reach a notebook's frontend.
+    tqdm.monitor_interval = 0
     bar = tqdm(total=total_steps, desc=desc or getattr(objective, "name", "training"),
-               disable=not progress, leave=True, mininterval=0.5)
+               disable=not progress, leave=True, mininterval=1.0)
     checks = contextlib.nullcontext() if validate else _validate.validation(False)
     try:
         with checks:
@@ -366,8 +369,9 @@ def _train(model, objective, data, epochs, batch_size, lr, optimizer, momentum, 
                             guess = predict(outputs) if predict else logits_of(outputs).argmax(-1)
                             correct += (guess == y).sum()
                     if progress and (step % 50 == 49 or step == steps_per_epoch - 1):
+                        bar.set_postfix(epoch=epoch, loss=f"{loss.detach().item():.4f}",
+                                        refresh=False)
                         bar.update(step % 50 + 1)
-                        bar.set_postfix(epoch=epoch, loss=f"{loss.detach().item():.4f}")
                 mean_loss = float(loss_sum) / steps_per_epoch
                 if not math.isfinite(mean_loss):
                     raise FloatingPointError(f"the training loss became {mean_loss} in epoch "
