@@ -289,11 +289,17 @@ def train(model, objective, data, *, epochs: int = 1, batch_size: int = 64, lr: 
         torch.set_num_threads(previous_threads)
 
 
+def _progress_bar(**kwargs):
+    """A ``tqdm.auto`` bar without tqdm's monitor thread (which refreshes stalled bars from
+    another thread): a subclass, so other bars in the session keep their monitor."""
+    from tqdm.auto import tqdm
+
+    return type("TrainingBar", (tqdm,), {"monitor_interval": 0})(**kwargs)
+
+
 def _train(model, objective, data, epochs, batch_size, lr, optimizer, momentum, weight_decay,
            schedule, test_data, test_every, seed, device, progress, desc, on_step, on_epoch,
            validate):
-    from tqdm.auto import tqdm
-
     torch.manual_seed(seed)
     generator = torch.Generator().manual_seed(seed)
     inputs = _as_tensor(data[0], device)
@@ -332,11 +338,9 @@ def _train(model, objective, data, epochs, batch_size, lr, optimizer, momentum, 
     classify = not targets.is_floating_point()
     history = History()
     start_wall, start_cpu = time.perf_counter(), time.process_time()
-    # No tqdm monitor thread (it refreshes stalled bars from another thread), and the
-    # postfix rides on the rate-limited updates: few messages reach a notebook's frontend.
-    tqdm.monitor_interval = 0
-    bar = tqdm(total=total_steps, desc=desc or getattr(objective, "name", "training"),
-               disable=not progress, leave=True, mininterval=1.0)
+    # The postfix rides on the rate-limited updates: few messages reach a notebook's frontend.
+    bar = _progress_bar(total=total_steps, desc=desc or getattr(objective, "name", "training"),
+                        disable=not progress, leave=True, mininterval=1.0)
     checks = contextlib.nullcontext() if validate else _validate.validation(False)
     try:
         with checks:
