@@ -13,6 +13,10 @@ reductions with ``axis``/``keepdims``, ``where``, and the numerically stable pri
 * :func:`Numpy.xlogy` (:math:`0\\log 0 = 0`),
 * :func:`Numpy.erf`.
 
+The torch namespace takes ``sigmoid``, ``logsigmoid`` and ``logsumexp`` from torch itself
+(fused kernels computing the same stable formulas; the test suite checks that both namespaces
+agree), and builds ``one_hot`` and the broadcast of a scalar without extra passes over memory.
+
 Constants inside formulas are Python floats (``math.log(2)``, never ``np.log(2)``): a NumPy
 float64 scalar would silently promote a float32 computation to float64.
 """
@@ -115,6 +119,11 @@ class Numpy:
     @staticmethod
     def reshape(x, shape):
         return np.reshape(x, shape)
+
+    @staticmethod
+    def broadcast_to(x, shape):
+        """A read-only broadcast view of ``x`` with ``shape`` (no copy)."""
+        return np.broadcast_to(x, shape)
 
     @staticmethod
     def moveaxis(x, source, destination):
@@ -242,11 +251,24 @@ def _make_torch_namespace():
         ),
         "argmax": staticmethod(lambda x, axis=-1, keepdims=False: torch.argmax(x, dim=axis, keepdim=keepdims)),
         "take_along_axis": staticmethod(lambda x, indices, axis: torch.take_along_dim(x, indices, dim=axis)),
+        # written straight into ``like``'s dtype (F.one_hot makes an int64 array first)
         "one_hot": staticmethod(
-            lambda indices, num_classes, like: torch.nn.functional.one_hot(
-                indices.long(), num_classes).to(dtype=like.dtype, device=like.device)
+            lambda indices, num_classes, like: torch.zeros(
+                (*indices.shape, num_classes), dtype=like.dtype, device=like.device
+            ).scatter_(-1, indices.long().to(like.device).unsqueeze(-1), 1.0)
+        ),
+        # torch's own kernels for three of the stable primitives: the same numbers as the
+        # formulas of Numpy (tested to agree), computed in one pass instead of several, and
+        # without a branch-select. softplus keeps our formula: F.softplus returns x itself
+        # above a threshold (20), an approximation.
+        "sigmoid": staticmethod(torch.sigmoid),
+        "logsigmoid": staticmethod(torch.nn.functional.logsigmoid),
+        # the same max-shifted algorithm as Numpy.logsumexp
+        "logsumexp": staticmethod(
+            lambda x, axis=-1, keepdims=False: torch.logsumexp(x, dim=axis, keepdim=keepdims)
         ),
         "reshape": staticmethod(lambda x, shape: torch.reshape(x, shape)),
+        "broadcast_to": staticmethod(lambda x, shape: torch.broadcast_to(x, shape)),
         "moveaxis": staticmethod(lambda x, source, destination: torch.movedim(x, source, destination)),
         "squeeze": staticmethod(lambda x, axis: torch.squeeze(x, dim=axis)),
     }

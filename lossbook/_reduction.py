@@ -74,21 +74,23 @@ def upstream(loss_like, reduction: str = "mean", grad_output=None, *, denominato
     """
     check_reduction(reduction)
     xp = namespace(loss_like)
-    ones = xp.ones_like(loss_like)
+    shape = tuple(loss_like.shape)
     if grad_output is None:
-        g = ones
+        g = xp.asarray(1.0, like=loss_like)
     else:
         g = xp.asarray(grad_output, like=loss_like)
-        if reduction == "none" and tuple(g.shape) != tuple(loss_like.shape):
+        if reduction == "none" and tuple(g.shape) != shape:
             raise ValueError(f"grad_output must have the shape of the unreduced loss "
-                             f"{tuple(loss_like.shape)}, got {tuple(g.shape)}")
-        if reduction != "none" and _numel(g) != 1:
-            raise ValueError(f"grad_output must be a scalar for reduction={reduction!r}, "
-                             f"got shape {tuple(g.shape)}")
-        g = g * ones
+                             f"{shape}, got {tuple(g.shape)}")
+        if reduction != "none":
+            if _numel(g) != 1:
+                raise ValueError(f"grad_output must be a scalar for reduction={reduction!r}, "
+                                 f"got shape {tuple(g.shape)}")
+            g = xp.reshape(g, ())
     if reduction == "mean":
         g = g / (_numel(loss_like) if denominator is None else denominator)
-    return g
+    # A broadcast view (no copy): the scalar reaches every element without a pass over memory.
+    return xp.broadcast_to(g, shape)
 
 
 def elementwise_upstream(x, grad_output=None):

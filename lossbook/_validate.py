@@ -58,9 +58,14 @@ def _is_floating(x) -> bool:
 
 
 def _has_nan(x) -> bool:
+    # A NaN anywhere makes the sum NaN, so a sum that is not NaN proves there is none: one
+    # fast reduction instead of an element-wise test (which is several times slower on the
+    # CPU). A NaN sum (a NaN, or +inf and -inf together) falls back to the exact test.
     if is_torch(x):
-        return bool(x.isnan().any())
-    return bool(np.isnan(x).any())
+        return bool(x.sum().isnan()) and bool(x.isnan().any())
+    with np.errstate(invalid="ignore", over="ignore"):   # inf - inf in the sum is expected
+        total = np.sum(x)
+    return bool(np.isnan(total)) and bool(np.isnan(x).any())
 
 
 def floating(x, name: str):

@@ -76,6 +76,19 @@ def test_validation_can_be_switched_off():
         lossbook.sigmoid(bad)
 
 
+@pytest.mark.parametrize("make", [np.asarray, torch.as_tensor])
+def test_nan_check_is_exact_when_the_sum_is_nan(make):
+    # The check first looks at the sum: +inf and -inf together also give a NaN sum, and
+    # must not be reported as NaN; a NaN beside infinities must be.
+    both_infinities = make(np.array([np.inf, -np.inf, 1.0]))
+    with np.errstate(invalid="ignore"):
+        assert np.isnan(_backend.to_numpy(both_infinities).sum())
+    assert _backend.to_numpy(lossbook.relu(both_infinities)).tolist() == [np.inf, 0.0, 1.0]
+    for values in ([np.inf, np.nan], [1.0, 2.0, np.nan], [np.nan]):
+        with pytest.raises(ValueError, match="input contains NaN"):
+            lossbook.relu(make(np.array(values)))
+
+
 def test_lists_and_python_numbers_are_accepted_as_float64():
     assert lossbook.relu([-1, 2]).dtype == np.float64
     assert float(lossbook.sigmoid(0)) == 0.5

@@ -79,7 +79,7 @@ def _index_target(x, target, weight, ignore_index: int, label_smoothing: float):
     valid = t != ignore_index
     safe = xp.where(valid, t, 0)
     onehot = xp.moveaxis(xp.one_hot(safe, n_classes, x), -1, ax)
-    valid_k = xp.where(_unsqueeze(valid, ax), xp.sum(onehot, axis=ax, keepdims=True), 0.0)
+    valid_k = xp.where(_unsqueeze(valid, ax), 1.0, 0.0, like=x)   # 1 for counted samples
     if weight is None:
         w_y = valid_k
         smooth = valid_k * (label_smoothing / n_classes)
