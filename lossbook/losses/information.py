@@ -82,14 +82,13 @@ def _index_target(x, target, weight, ignore_index: int, label_smoothing: float):
     valid_k = xp.where(_unsqueeze(valid, ax), 1.0, 0.0, like=x)   # 1 for counted samples
     if weight is None:
         w_y = valid_k
-        smooth = valid_k * (label_smoothing / n_classes)
     else:
         wb = expand_classes(weight, x.ndim, ax)
         w_y = xp.sum(onehot * wb, axis=ax, keepdims=True) * valid_k
-        smooth = wb * valid_k * (label_smoothing / n_classes)
-    u = (1.0 - label_smoothing) * onehot * w_y
+    u = onehot * w_y
     if label_smoothing:
-        u = u + smooth
+        smooth = valid_k * (label_smoothing / n_classes)
+        u = (1.0 - label_smoothing) * u + (smooth if weight is None else smooth * wb)
     return u, xp.sum(w_y)
 
 
