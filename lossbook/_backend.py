@@ -11,11 +11,14 @@ reductions with ``axis``/``keepdims``, ``where``, and the numerically stable pri
 * :func:`Numpy.sigmoid` (piecewise, never exponentiates a positive number),
 * :func:`Numpy.logsigmoid` :math:`= -\\operatorname{softplus}(-x)`,
 * :func:`Numpy.xlogy` (:math:`0\\log 0 = 0`),
+* :func:`Numpy.log_softmax` and :func:`Numpy.softmax` (through ``logsumexp``),
 * :func:`Numpy.erf`.
 
-The torch namespace takes ``sigmoid``, ``logsigmoid`` and ``logsumexp`` from torch itself
-(fused kernels computing the same stable formulas; the test suite checks that both namespaces
-agree), and builds ``one_hot`` and the broadcast of a scalar without extra passes over memory.
+The torch namespace takes these from torch itself, except ``softplus`` (``F.softplus``
+returns ``x`` itself above a threshold, an approximation) and ``xlogy``: fused kernels
+computing the same stable formulas in one pass (the test suite checks that the two namespaces
+agree). It also builds ``one_hot`` and the broadcast of a scalar without extra passes over
+memory.
 
 Constants inside formulas are Python floats (``math.log(2)``, never ``np.log(2)``): a NumPy
 float64 scalar would silently promote a float32 computation to float64.
@@ -166,6 +169,23 @@ class Numpy:
         return out
 
     @classmethod
+    def log_softmax(cls, x, axis=-1):
+        r""":math:`\log\operatorname{softmax}(x) = x - \operatorname{logsumexp}(x)`, never
+        ``log(softmax(x))`` (which is ``-inf`` once a probability underflows).
+
+        Computed as :math:`(x - m) - \log\sum_i e^{x_i - m}` with :math:`m=\max x`: the
+        largest entry's :math:`x-m` is exactly 0, so nothing cancels between two large
+        numbers (``x - logsumexp(x)`` loses digits when :math:`x` is large)."""
+        m = cls.max(x, axis=axis, keepdims=True)
+        shifted = x - cls.where(cls.isfinite(m), m, 0.0)
+        return shifted - cls.log(cls.sum(cls.exp(shifted), axis=axis, keepdims=True))
+
+    @classmethod
+    def softmax(cls, x, axis=-1):
+        r""":math:`\operatorname{softmax}(x) = e^{\log\operatorname{softmax}(x)}` (no overflow)."""
+        return cls.exp(cls.log_softmax(x, axis=axis))
+
+    @classmethod
     def xlogy(cls, x, y):
         r""":math:`x\log y`, defined as 0 where :math:`x=0` (so :math:`0\log 0=0`)."""
         safe_y = cls.where(x == 0, cls.ones_like(y), y)
@@ -257,11 +277,10 @@ def _make_torch_namespace():
                 (*indices.shape, num_classes), dtype=like.dtype, device=like.device
             ).scatter_(-1, indices.long().to(like.device).unsqueeze(-1), 1.0)
         ),
-        # torch's own kernels for three of the stable primitives: the same numbers as the
-        # formulas of Numpy (tested to agree), computed in one pass instead of several, and
-        # without a branch-select. softplus keeps our formula: F.softplus returns x itself
-        # above a threshold (20), an approximation.
+        # torch's own kernels for the stable primitives (see the module's docstring)
         "sigmoid": staticmethod(torch.sigmoid),
+        "log_softmax": staticmethod(lambda x, axis=-1: torch.log_softmax(x, dim=axis)),
+        "softmax": staticmethod(lambda x, axis=-1: torch.softmax(x, dim=axis)),
         "logsigmoid": staticmethod(torch.nn.functional.logsigmoid),
         # the same max-shifted algorithm as Numpy.logsumexp
         "logsumexp": staticmethod(

@@ -482,7 +482,7 @@ def log_softmax(input, dim: int = -1):
     array([-1000.,     0.])
     """
     x = check.floating(input, "input")
-    return x - namespace(x).logsumexp(x, axis=dim, keepdims=True)
+    return namespace(x).log_softmax(x, axis=dim)
 
 
 def log_softmax_grad(input, dim: int = -1, *, grad_output=None):

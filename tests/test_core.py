@@ -29,6 +29,17 @@ def test_stable_primitives(make):
     np.testing.assert_allclose(ls, [-1e4, -50.0, -np.log(2), -1.9287498479639178e-22, 0.0], rtol=1e-15)
     z = make(np.array([[1000.0, 1000.0], [-np.inf, 0.0]]))
     np.testing.assert_allclose(_backend.to_numpy(xp.logsumexp(z, axis=-1)), [1000 + np.log(2), 0.0])
+    np.testing.assert_allclose(_backend.to_numpy(xp.log_softmax(z, axis=-1)),
+                               [[-np.log(2), -np.log(2)], [-np.inf, 0.0]], rtol=1e-15)
+    np.testing.assert_allclose(_backend.to_numpy(xp.softmax(z, axis=0)),
+                               [[1.0, 1.0], [0.0, 0.0]], rtol=1e-15)
+    w = make(np.array([[-745.0, 0.0, 30.0], [1e-3, 2e-3, -1e-3]]))   # e^-775 underflows
+    expected = np.array([[-775.0, -30.0, 0.0], [0.0, 0.0, 0.0]])
+    expected[1] = [1e-3, 2e-3, -1e-3] - np.log(np.exp([1e-3, 2e-3, -1e-3]).sum())
+    expected[0] -= np.log1p(np.exp(-30.0) + np.exp(-775.0))
+    # absolute accuracy: log(1 + 9e-14) is not log1p, in torch's kernel as in ours
+    np.testing.assert_allclose(_backend.to_numpy(xp.log_softmax(w, axis=1)), expected,
+                               rtol=1e-15, atol=1e-15)
     p = make(np.array([0.0, 0.5]))
     np.testing.assert_array_equal(_backend.to_numpy(xp.xlogy(p, p)), [0.0, 0.5 * np.log(0.5)])
     np.testing.assert_allclose(_backend.to_numpy(xp.erf(make(np.array([0.5])))), [0.5204998778130465])
