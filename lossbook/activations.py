@@ -109,7 +109,8 @@ def sigmoid(input):
     Notes
     -----
     Evaluated piecewise (:math:`e^{x}/(1+e^{x})` for :math:`x<0`), so no positive number is
-    exponentiated; :math:`1-\sigma(x)` should be computed as :math:`\sigma(-x)`.
+    exponentiated (on tensors torch's own kernel, which is stable too);
+    :math:`1-\sigma(x)` should be computed as :math:`\sigma(-x)`.
 
     References
     ----------
