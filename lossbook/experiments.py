@@ -540,30 +540,23 @@ def neuron_curves(weight: float = 2.0, bias: float = 2.0, eta: float = 0.15, epo
 def explore_single_neuron(weight: float = 2.0, bias: float = 2.0, eta: float = 0.15,
                           epochs: int = 300):
     """Sliders for the starting point, the learning rate and the update rule of
-    :func:`neuron_curves` (ipywidgets; needs a running kernel)."""
-    import ipywidgets as widgets
-    import matplotlib.pyplot as plt
+    :func:`neuron_curves`: live in Jupyter, precomputed frames on the website
+    (a :class:`lossbook.widgets.FrameExplorer`)."""
+    from .widgets import FrameExplorer
 
-    controls = {
-        "weight": widgets.FloatSlider(value=weight, min=-4.0, max=4.0, step=0.1, description="w₀"),
-        "bias": widgets.FloatSlider(value=bias, min=-4.0, max=4.0, step=0.1, description="b₀"),
-        "eta": widgets.FloatLogSlider(value=eta, base=10, min=-3, max=0.5, step=0.05, description="η"),
-        "rule": widgets.Dropdown(options=[("gradient (correct)", "gradient"), ("η·∂C/∂a (Nielsen's widget?)", "dC/da")],
-                                 value="gradient", description="step"),
-    }
-    out = widgets.Output()
+    def draw(fig, **state):
+        neuron_curves(epochs=epochs, axes=fig.subplots(1, 2), **state)
 
-    def redraw(*_):
-        with out:
-            out.clear_output(wait=True)
-            neuron_curves(epochs=epochs, **{k: c.value for k, c in controls.items()})
-            plt.show()
-
-    for control in controls.values():
-        control.observe(redraw, names="value")
-    redraw()
-    return widgets.VBox([widgets.HBox([controls["weight"], controls["bias"]]),
-                         widgets.HBox([controls["eta"], controls["rule"]]), out])
+    return FrameExplorer(
+        draw,
+        {"weight": [-2.0, 0.6, 2.0], "bias": [-2.0, 0.9, 2.0], "eta": [0.005, 0.15, 1.0],
+         "rule": ["gradient", "dC/da"]},
+        start={"weight": weight, "bias": bias, "eta": eta},
+        live={"weight": (-4.0, 4.0), "bias": (-4.0, 4.0), "eta": (0.001, 3.0, "log")},
+        name="Nielsen's single neuron", figsize=(8, 3),
+        description="Cost relative to its start (left) and output (right) of the single neuron "
+                    "over the epochs, for both costs; move the sliders for the start (w, b), "
+                    "the learning rate and the update rule.")
 
 
 def plot_features(features, labels, centers=None, ax=None, title=None, max_points: int = 5000,
@@ -598,32 +591,26 @@ def plot_features(features, labels, centers=None, ax=None, title=None, max_point
 def explore_features(results):
     """Pick a run of :func:`center_loss_mnist` and a training step; the features follow.
 
-    Needs a running kernel (ipywidgets); only the recorded snapshots are shown, so nothing is
-    retrained.
+    Only the recorded snapshots are shown, so nothing is retrained; a run that stopped
+    earlier shows its last snapshot. Live in Jupyter, precomputed frames on the website (a
+    :class:`lossbook.widgets.FrameExplorer`).
     """
-    import ipywidgets as widgets
-    import matplotlib.pyplot as plt
+    from .widgets import FrameExplorer
 
     names = [k for k in results if not k.startswith("_") and results[k]["snapshots"]]
     if not names:
         raise ValueError("no run has feature snapshots: call center_loss_mnist(snapshots=...)")
-    run = widgets.Dropdown(options=names, value=names[0], description="run")
-    step = widgets.SelectionSlider(options=list(results[names[0]]["snapshots"]), description="step")
-    out = widgets.Output()
+    steps = sorted({step for k in names for step in results[k]["snapshots"]})
 
-    def redraw(*_):
-        with out:
-            out.clear_output(wait=True)
-            r = results[run.value]
-            plot_features(r["snapshots"][step.value], r["snapshot_labels"],
-                          title=f"{r['name']}, after {step.value} steps", legend=True)
-            plt.show()
+    def draw(fig, run, step):
+        r = results[run]
+        earlier = [s for s in r["snapshots"] if s <= step]
+        shown = max(earlier) if earlier else min(r["snapshots"])
+        plot_features(r["snapshots"][shown], r["snapshot_labels"], ax=fig.subplots(),
+                      title=f"{r['name']}, after {shown} steps", legend=True)
 
-    def new_run(*_):
-        step.options = list(results[run.value]["snapshots"])
-        redraw()
-
-    run.observe(new_run, names="value")
-    step.observe(redraw, names="value")
-    redraw()
-    return widgets.VBox([widgets.HBox([run, step]), out])
+    return FrameExplorer(draw, {"run": names, "step": steps}, name="2-D features during training",
+                         figsize=(5.2, 4),
+                         description="Test features of one run after a number of training "
+                                     "steps, coloured by class; move the sliders to pick the "
+                                     "run and the step.")

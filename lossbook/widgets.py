@@ -10,6 +10,11 @@ website; Jupyter prefers the live widget.
 
 An entry without hyper-parameters (``sigmoid``, ``relu``...) gets a slider that moves a point
 along the curve, with the tangent whose slope is the derivative there.
+
+:class:`FrameExplorer` is the same machinery for any figure: give it a function that draws
+one state into a matplotlib figure and the values of each slider (the experiments' explorers,
+:func:`lossbook.experiments.explore_single_neuron` and
+:func:`lossbook.experiments.explore_features`, are built on it).
 """
 from __future__ import annotations
 
@@ -25,7 +30,7 @@ import numpy as np
 
 from .registry import get
 
-__all__ = ["explore", "Explorer", "MAX_FRAMES"]
+__all__ = ["explore", "Explorer", "FrameExplorer", "MAX_FRAMES"]
 
 #: Upper bound on the number of precomputed frames of one explorer (the product of the
 #: sliders' grid sizes); keeps pages small and the book build fast.
@@ -66,7 +71,188 @@ def explore(name: str, *, domain=None, **fixed_params) -> "Explorer":
     return Explorer(name, domain=domain, **fixed_params)
 
 
-class Explorer:
+class FrameExplorer:
+    """Sliders over the states of a figure: live in Jupyter, precomputed frames on the website.
+
+    Parameters
+    ----------
+    draw : callable
+        ``draw(fig, **state)`` draws one state into a fresh ``matplotlib.figure.Figure``.
+    sliders : dict
+        Slider name -> the values it steps through on the website (one frame per
+        combination; at most :data:`MAX_FRAMES` in all). Strings are allowed (a choice).
+    start : dict, optional
+        The state shown first (by default each slider's first value).
+    live : dict, optional
+        Slider name -> ``(low, high)`` or ``(low, high, "log")``: a continuous slider over that
+        range in the live view (by default the live view steps through ``sliders``' values).
+    name : str
+        What is explored (for the page and the ``repr``).
+    description : str
+        The frames' alternative text.
+    figsize : (float, float), optional
+        The figure's size in inches (the plot style's by default).
+
+    Examples
+    --------
+    >>> from lossbook.widgets import FrameExplorer
+    >>> ex = FrameExplorer(lambda fig, a: fig.subplots().plot([0, 1], [0, a]), {"a": [1, 2]},
+    ...                    name="a line")
+    >>> ex
+    <lossbook explorer of a line: a (2 frames)>
+    """
+
+    def __init__(self, draw, sliders, *, start=None, live=None, name: str = "a figure",
+                 description: str = "", figsize=None):
+        self._draw = draw
+        self.name = name
+        self.description = description or f"{name}; move the sliders to redraw it."
+        self.figsize = figsize
+        self.live = dict(live or {})
+        self.sliders = [(key, list(values)) for key, values in sliders.items()]
+        for key, values in self.sliders:
+            if not values:
+                raise ValueError(f"slider {key!r} needs at least one value")
+        unknown = sorted(set(self.live) - set(sliders))
+        if unknown:
+            raise ValueError(f"live ranges for unknown slider(s): {', '.join(unknown)}")
+        self._check_frames()
+        start = dict(start or {})
+        self._start = {key: _closest(values, start[key]) if key in start else values[0]
+                       for key, values in self.sliders}
+        self._html = None
+        self._widget = None
+
+    def _check_frames(self):
+        sizes = [len(v) for _, v in self.sliders]
+        if math.prod(sizes) > MAX_FRAMES:
+            raise ValueError(f"explore({self.name!r}): {' x '.join(map(str, sizes))} frames exceed "
+                             f"MAX_FRAMES={MAX_FRAMES}; pass shorter value lists or fix a parameter")
+
+    def states(self):
+        """Every combination of the sliders' frame values, in row-major order."""
+        names = [name for name, _ in self.sliders]
+        for combo in itertools.product(*(values for _, values in self.sliders)):
+            yield dict(zip(names, combo))
+
+    def figure(self, state: dict | None = None):
+        """A matplotlib Figure (not registered with pyplot) of one state; defaults to the start."""
+        from matplotlib.figure import Figure
+
+        fig = Figure(figsize=self.figsize, layout="constrained")
+        self._draw(fig, **(self._start if state is None else state))
+        return fig
+
+    def _rendered(self, fig):
+        """Called after a frame is rendered (a subclass may reuse its layout)."""
+
+    def png(self, state: dict | None = None, dpi: int = FRAME_DPI) -> bytes:
+        """One state as PNG bytes (palette-quantised when Pillow is available)."""
+        fig = self.figure(state)
+        buffer = io.BytesIO()
+        fig.savefig(buffer, format="png", dpi=dpi)
+        self._rendered(fig)
+        return _quantise(buffer.getvalue())
+
+    # -- the static view -----------------------------------------------------------------
+    def html(self) -> str:
+        """The kernel-free view: ``<input type="range">`` sliders over precomputed frames."""
+        if self._html is None:
+            self._html = self._build_html()
+        return self._html
+
+    def _build_html(self) -> str:
+        frames = ["data:image/png;base64," + base64.b64encode(self.png(s)).decode("ascii")
+                  for s in self.states()]
+        sizes = [len(values) for _, values in self.sliders]
+        strides = [math.prod(sizes[i + 1:]) for i in range(len(sizes))]
+        labels = [[_label(v) for v in values] for _, values in self.sliders]
+        start = [values.index(self._start[name]) for name, values in self.sliders]
+        first = sum(i * s for i, s in zip(start, strides))
+        uid = "lossbook-explorer-" + uuid.uuid4().hex[:12]
+        alt = html.escape(self.description)
+        controls = []
+        for (pname, values), k in zip(self.sliders, start):
+            label = html.escape(pname)
+            controls.append(
+                f'<label style="display:flex;align-items:center;gap:.6em;margin:.2em 0">'
+                f'<code style="min-width:9em">{label}</code>'
+                f'<input type="range" min="0" max="{len(values) - 1}" step="1" value="{k}" '
+                f'aria-label="{label}" style="flex:1;max-width:24em">'
+                f'<output style="min-width:4em">{html.escape(labels[len(controls)][k])}</output></label>')
+        data = json.dumps({"frames": frames, "strides": strides, "labels": labels})
+        data = data.replace("</", "<\\/")
+        script = (
+            "(function(){var root=document.getElementById('%s');"
+            "var data=JSON.parse(root.querySelector('script[type=\"application/json\"]').textContent);"
+            "var img=root.querySelector('img');var inputs=root.querySelectorAll('input[type=range]');"
+            "function update(){var index=0;for(var i=0;i<inputs.length;i++){var k=+inputs[i].value;"
+            "index+=k*data.strides[i];inputs[i].nextElementSibling.textContent=data.labels[i][k];}"
+            "img.src=data.frames[index];}"
+            "for(var i=0;i<inputs.length;i++){inputs[i].addEventListener('input',update);}"
+            "})();" % uid)
+        return (
+            f'<div class="lossbook-explorer" id="{uid}" data-name="{html.escape(self.name)}" '
+            f'data-frames="{len(frames)}">'
+            f'<img src="{frames[first]}" alt="{alt}" style="max-width:100%;height:auto">'
+            f'<div class="lossbook-explorer-controls">{"".join(controls)}</div>'
+            f'<script type="application/json">{data}</script>'
+            f"<script>{script}</script></div>")
+
+    # -- the live view -------------------------------------------------------------------
+    def widget(self):
+        """The live view: an ipywidgets ``VBox`` of sliders above an ``Image`` that follows them."""
+        if self._widget is not None:
+            return self._widget
+        import ipywidgets as widgets
+
+        controls = {}
+        for name, values in self.sliders:
+            controls[name] = self._control(widgets, name, values)
+        image = widgets.Image(format="png", value=self.png(self._start, dpi=100))
+
+        def redraw(_change=None):
+            state = {name: control.value for name, control in controls.items()}
+            image.value = self.png(state, dpi=100)
+
+        for control in controls.values():
+            control.observe(redraw, names="value")
+        self._widget = widgets.VBox([*controls.values(), image])
+        return self._widget
+
+    def _control(self, widgets, name, values):
+        style = {"description_width": "initial"}
+        start = self._start[name]
+        if name in self.live:
+            low, high, *scale = self.live[name]
+            if scale == ["log"]:
+                return widgets.FloatLogSlider(value=start, base=10, min=math.log10(low),
+                                              max=math.log10(high), step=0.01, description=name,
+                                              style=style)
+            return widgets.FloatSlider(value=start, min=low, max=high, step=(high - low) / 200,
+                                       description=name, style=style)
+        if any(isinstance(v, str) for v in values):
+            return widgets.ToggleButtons(options=values, value=start, description=name, style=style)
+        return widgets.SelectionSlider(options=[(_label(v), v) for v in values], value=start,
+                                       description=name, style=style)
+
+    # -- display ---------------------------------------------------------------------------
+    def _repr_mimebundle_(self, include=None, exclude=None):
+        bundle = {"text/plain": repr(self), "text/html": self.html()}
+        try:
+            view = self.widget()._repr_mimebundle_()
+        except ImportError:  # ipywidgets not installed: the HTML view works in Jupyter too
+            view = None
+        if view and _MIME_WIDGET in view:
+            bundle[_MIME_WIDGET] = view[_MIME_WIDGET]
+        return bundle
+
+    def __repr__(self):
+        sliders = ", ".join(f"{n} ({len(v)} frames)" for n, v in self.sliders)
+        return f"<lossbook explorer of {self.name}: {sliders}>"
+
+
+class Explorer(FrameExplorer):
     """The display object returned by :func:`explore`. See the module docstring.
 
     Attributes
@@ -109,10 +295,12 @@ class Explorer:
         else:
             self.sliders = [("x", _point_grid(*self.domain, spec))]
         self._point = not free
-        sizes = [len(v) for _, v in self.sliders]
-        if math.prod(sizes) > MAX_FRAMES:
-            raise ValueError(f"explore({spec.name!r}): {' x '.join(map(str, sizes))} frames exceed "
-                             f"MAX_FRAMES={MAX_FRAMES}; pass shorter value lists or fix a parameter")
+        self.name = spec.name
+        what = "the point x" if self._point else ", ".join(n for n, _ in self.sliders)
+        self.description = (f"Value (left) and derivative (right) of {spec.name}; move the slider "
+                            f"for {what} to redraw them.")
+        self.figsize, self.live = None, {}
+        self._check_frames()
         self._start = {name: _closest(values, self._initial(name)) for name, values in self.sliders}
         self._ylim = None
         self._positions = None
@@ -128,12 +316,6 @@ class Explorer:
     def params(self, state: dict) -> dict:
         """The hyper-parameters of one state (slider values plus the fixed ones)."""
         return {**self.fixed, **{k: v for k, v in state.items() if k != "x"}}
-
-    def states(self):
-        """Every combination of the sliders' frame values, in row-major order."""
-        names = [name for name, _ in self.sliders]
-        for combo in itertools.product(*(values for _, values in self.sliders)):
-            yield dict(zip(names, combo))
 
     def ylim(self):
         """Fixed y-limits of the two panels over all frames, so the picture moves, not the axes."""
@@ -191,83 +373,11 @@ class Explorer:
         ax_grad.axvline(x0, color="C3", linewidth=0.8, alpha=0.5)
         ax_value.legend()
 
-    def png(self, state: dict | None = None, dpi: int = FRAME_DPI) -> bytes:
-        """One state as PNG bytes (palette-quantised when Pillow is available)."""
-        fig = self.figure(state)
-        buffer = io.BytesIO()
-        fig.savefig(buffer, format="png", dpi=dpi)
+    def _rendered(self, fig):
         if self._positions is None:
             self._positions = [ax.get_position() for ax in fig.axes[:2]]
-        return _quantise(buffer.getvalue())
-
-    # -- the static view -----------------------------------------------------------------
-    def html(self) -> str:
-        """The kernel-free view: ``<input type="range">`` sliders over precomputed frames."""
-        if self._html is None:
-            self._html = self._build_html()
-        return self._html
-
-    def _build_html(self) -> str:
-        frames = ["data:image/png;base64," + base64.b64encode(self.png(s)).decode("ascii")
-                  for s in self.states()]
-        sizes = [len(values) for _, values in self.sliders]
-        strides = [math.prod(sizes[i + 1:]) for i in range(len(sizes))]
-        labels = [[_label(v) for v in values] for _, values in self.sliders]
-        start = [values.index(self._start[name]) for name, values in self.sliders]
-        first = sum(i * s for i, s in zip(start, strides))
-        uid = "lossbook-explorer-" + uuid.uuid4().hex[:12]
-        name = html.escape(self.spec.name)
-        what = "the point x" if self._point else ", ".join(n for n, _ in self.sliders)
-        alt = html.escape(f"Value (left) and derivative (right) of {self.spec.name}; move the slider "
-                          f"for {what} to redraw them.")
-        controls = []
-        for (pname, values), k in zip(self.sliders, start):
-            label = html.escape(pname)
-            controls.append(
-                f'<label style="display:flex;align-items:center;gap:.6em;margin:.2em 0">'
-                f'<code style="min-width:9em">{label}</code>'
-                f'<input type="range" min="0" max="{len(values) - 1}" step="1" value="{k}" '
-                f'aria-label="{label}" style="flex:1;max-width:24em">'
-                f'<output style="min-width:4em">{html.escape(labels[len(controls)][k])}</output></label>')
-        data = json.dumps({"frames": frames, "strides": strides, "labels": labels})
-        data = data.replace("</", "<\\/")
-        script = (
-            "(function(){var root=document.getElementById('%s');"
-            "var data=JSON.parse(root.querySelector('script[type=\"application/json\"]').textContent);"
-            "var img=root.querySelector('img');var inputs=root.querySelectorAll('input[type=range]');"
-            "function update(){var index=0;for(var i=0;i<inputs.length;i++){var k=+inputs[i].value;"
-            "index+=k*data.strides[i];inputs[i].nextElementSibling.textContent=data.labels[i][k];}"
-            "img.src=data.frames[index];}"
-            "for(var i=0;i<inputs.length;i++){inputs[i].addEventListener('input',update);}"
-            "})();" % uid)
-        return (
-            f'<div class="lossbook-explorer" id="{uid}" data-name="{name}" data-frames="{len(frames)}">'
-            f'<img src="{frames[first]}" alt="{alt}" style="max-width:100%;height:auto">'
-            f'<div class="lossbook-explorer-controls">{"".join(controls)}</div>'
-            f'<script type="application/json">{data}</script>'
-            f"<script>{script}</script></div>")
 
     # -- the live view -------------------------------------------------------------------
-    def widget(self):
-        """The live view: an ipywidgets ``VBox`` of sliders above an ``Image`` that follows them."""
-        if self._widget is not None:
-            return self._widget
-        import ipywidgets as widgets
-
-        controls = {}
-        for name, values in self.sliders:
-            controls[name] = self._control(widgets, name, values)
-        image = widgets.Image(format="png", value=self.png(self._start, dpi=100))
-
-        def redraw(_change=None):
-            state = {name: control.value for name, control in controls.items()}
-            image.value = self.png(state, dpi=100)
-
-        for control in controls.values():
-            control.observe(redraw, names="value")
-        self._widget = widgets.VBox([*controls.values(), image])
-        return self._widget
-
     def _control(self, widgets, name, values):
         style = {"description_width": "initial"}
         start = self._start[name]
@@ -292,21 +402,6 @@ class Explorer:
                                           max=math.log10(p.high), step=0.01, description=name, style=style)
         return widgets.FloatSlider(value=start, min=p.low, max=p.high, step=(p.high - p.low) / 200,
                                    description=name, style=style)
-
-    # -- display ---------------------------------------------------------------------------
-    def _repr_mimebundle_(self, include=None, exclude=None):
-        bundle = {"text/plain": repr(self), "text/html": self.html()}
-        try:
-            view = self.widget()._repr_mimebundle_()
-        except ImportError:  # ipywidgets not installed: the HTML view works in Jupyter too
-            view = None
-        if view and _MIME_WIDGET in view:
-            bundle[_MIME_WIDGET] = view[_MIME_WIDGET]
-        return bundle
-
-    def __repr__(self):
-        sliders = ", ".join(f"{n} ({len(v)} frames)" for n, v in self.sliders)
-        return f"<lossbook explorer of {self.spec.name}: {sliders}>"
 
 
 # --- helpers ------------------------------------------------------------------------------

@@ -161,22 +161,35 @@ def test_center_loss_mnist_small():
 
 
 @needs_losses
-def test_explorers_build_their_widgets():
+def test_explorers_work_live_and_on_the_static_page():
     import matplotlib
 
     matplotlib.use("Agg")
     pytest.importorskip("ipywidgets")
     from lossbook.experiments import explore_features, explore_single_neuron
 
-    box = explore_single_neuron(epochs=10)
-    sliders = box.children[0].children
-    sliders[0].value = -1.0                    # redraws without error
+    neuron = explore_single_neuron(epochs=10)
+    assert [name for name, _ in neuron.sliders] == ["weight", "bias", "eta", "rule"]
+    assert f'data-frames="{3 * 3 * 3 * 2}"' in neuron.html()          # one frame per state
+    box = neuron.widget()
+    image = box.children[-1]
+    before = image.value
+    box.children[0].value = -1.0                 # the live weight slider redraws the picture
+    assert image.value != before
+    # the rule changes the curves: two different frames
+    assert neuron.png({**neuron._start, "rule": "gradient"}) != neuron.png({**neuron._start, "rule": "dC/da"})
+
     features, labels, means = _clusters(0.5)
     fake = {"softmax": {"name": "softmax", "snapshots": {0: features[:50], 10: features[50:100]},
                         "snapshot_labels": labels[:50]},
+            "center": {"name": "center", "snapshots": {0: features[:50]}, "snapshot_labels": labels[:50]},
             "_meta": {}}
-    widget = explore_features(fake)
-    widget.children[0].children[1].value = 10
+    explorer = explore_features(fake)
+    assert explorer.sliders == [("run", ["softmax", "center"]), ("step", [0, 10])]
+    assert 'data-frames="4"' in explorer.html()
+    assert explorer.png({"run": "softmax", "step": 0}) != explorer.png({"run": "softmax", "step": 10})
+    # a run without that step shows its last snapshot
+    assert explorer.png({"run": "center", "step": 10}) == explorer.png({"run": "center", "step": 0})
     with pytest.raises(ValueError, match="snapshots"):
         explore_features({"softmax": {"snapshots": {}}})
 
