@@ -531,7 +531,8 @@ def neuron_curves(weight: float = 2.0, bias: float = 2.0, eta: float = 0.15, epo
         axes[0].plot(epochs_axis, run["cost"] / run["cost"][0], label=label)
         axes[1].plot(epochs_axis, run["output"], label=label)
     axes[0].set(xlabel="epoch", ylabel="cost / initial cost", ylim=(0, 1.05),
-                title=f"start (w, b) = ({weight:g}, {bias:g}), η = {eta:g}")
+                title=f"start (w, b) = ({weight:g}, {bias:g}), η = {eta:g}"
+                      + ("" if rule == "gradient" else ", step η·∂C/∂a"))
     axes[1].set(xlabel="epoch", ylabel="output a (target 0)", ylim=(0, 1))
     axes[0].legend()
     return fig

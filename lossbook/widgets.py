@@ -464,6 +464,8 @@ def _pad(lo, hi):
 def _label(v) -> str:
     if isinstance(v, str):
         return v
+    if _is_int(v):
+        return str(v)
     return f"{v:.3g}"
 
 
