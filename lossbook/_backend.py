@@ -115,6 +115,20 @@ class Numpy:
         return np.take_along_axis(x, indices, axis=axis)
 
     @staticmethod
+    def take_rows(table, indices):
+        """``table[indices]``: the row of ``table`` for each index."""
+        return table[indices]
+
+    @staticmethod
+    def add_rows(values, indices, num_rows, scale: float = 1.0):
+        """``scale`` times the sums of ``values``' rows grouped by ``indices``: shape
+        ``(num_rows, d)``. A scatter-add; ``one_hot(indices).T @ values`` gives the same
+        numbers at ``num_rows`` times the cost."""
+        out = np.zeros((num_rows, values.shape[1]), dtype=values.dtype)
+        np.add.at(out, indices, values if scale == 1.0 else scale * values)
+        return out
+
+    @staticmethod
     def one_hot(indices, num_classes, like):
         """One-hot rows (last axis) with the dtype of ``like``."""
         return (np.asarray(indices)[..., None] == np.arange(num_classes)).astype(like.dtype)
@@ -271,6 +285,12 @@ def _make_torch_namespace():
         ),
         "argmax": staticmethod(lambda x, axis=-1, keepdims=False: torch.argmax(x, dim=axis, keepdim=keepdims)),
         "take_along_axis": staticmethod(lambda x, indices, axis: torch.take_along_dim(x, indices, dim=axis)),
+        # index_select: several times faster on the CPU than advanced indexing
+        "take_rows": staticmethod(lambda table, indices: table.index_select(0, indices)),
+        "add_rows": staticmethod(
+            lambda values, indices, num_rows, scale=1.0: values.new_zeros(
+                (num_rows, values.shape[1])).index_add_(0, indices, values, alpha=scale)
+        ),
         # written straight into ``like``'s dtype (F.one_hot makes an int64 array first)
         "one_hot": staticmethod(
             lambda indices, num_classes, like: torch.zeros(

@@ -13,6 +13,7 @@ centres there). The objectives below evaluate every loss through lossbook's own 
 from __future__ import annotations
 
 import contextlib
+import functools
 import math
 import time
 
@@ -289,12 +290,13 @@ def train(model, objective, data, *, epochs: int = 1, batch_size: int = 64, lr: 
         torch.set_num_threads(previous_threads)
 
 
-def _progress_bar(**kwargs):
-    """A ``tqdm.auto`` bar without tqdm's monitor thread (which refreshes stalled bars from
+@functools.cache
+def _progress_bar_class():
+    """``tqdm.auto``'s bar without tqdm's monitor thread (which refreshes stalled bars from
     another thread): a subclass, so other bars in the session keep their monitor."""
     from tqdm.auto import tqdm
 
-    return type("TrainingBar", (tqdm,), {"monitor_interval": 0})(**kwargs)
+    return type("TrainingBar", (tqdm,), {"monitor_interval": 0})
 
 
 def _train(model, objective, data, epochs, batch_size, lr, optimizer, momentum, weight_decay,
@@ -339,8 +341,9 @@ def _train(model, objective, data, epochs, batch_size, lr, optimizer, momentum, 
     history = History()
     start_wall, start_cpu = time.perf_counter(), time.process_time()
     # The postfix rides on the rate-limited updates: few messages reach a notebook's frontend.
-    bar = _progress_bar(total=total_steps, desc=desc or getattr(objective, "name", "training"),
-                        disable=not progress, leave=True, mininterval=1.0)
+    bar = _progress_bar_class()(total=total_steps,
+                                desc=desc or getattr(objective, "name", "training"),
+                                disable=not progress, leave=True, mininterval=1.0)
     checks = contextlib.nullcontext() if validate else _validate.validation(False)
     try:
         with checks:

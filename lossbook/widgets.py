@@ -76,8 +76,9 @@ class FrameExplorer:
 
     Parameters
     ----------
-    draw : callable
-        ``draw(fig, **state)`` draws one state into a fresh ``matplotlib.figure.Figure``.
+    draw : callable or None
+        ``draw(fig, **state)`` draws one state into a fresh ``matplotlib.figure.Figure``
+        (None in a subclass that overrides :meth:`figure`, as :class:`Explorer` does).
     sliders : dict
         Slider name -> the values it steps through on the website (one frame per
         combination; at most :data:`MAX_FRAMES` in all). Strings are allowed (a choice).
@@ -291,21 +292,17 @@ class Explorer(FrameExplorer):
         self._explicit = set(chosen)
         if free:
             per_axis = _per_axis_budget(len(free))
-            self.sliders = [(p.name, chosen.get(p.name) or _grid(p, per_axis)) for p in free]
+            sliders = {p.name: chosen.get(p.name) or _grid(p, per_axis) for p in free}
         else:
-            self.sliders = [("x", _point_grid(*self.domain, spec))]
+            sliders = {"x": _point_grid(*self.domain, spec)}
         self._point = not free
-        self.name = spec.name
-        what = "the point x" if self._point else ", ".join(n for n, _ in self.sliders)
-        self.description = (f"Value (left) and derivative (right) of {spec.name}; move the slider "
-                            f"for {what} to redraw them.")
-        self.figsize, self.live = None, {}
-        self._check_frames()
-        self._start = {name: _closest(values, self._initial(name)) for name, values in self.sliders}
         self._ylim = None
         self._positions = None
-        self._html = None
-        self._widget = None
+        what = "the point x" if self._point else ", ".join(sliders)
+        super().__init__(None, sliders, start={k: self._initial(k) for k in sliders},
+                         name=spec.name,
+                         description=f"Value (left) and derivative (right) of {spec.name}; move "
+                                     f"the slider for {what} to redraw them.")
 
     # -- the state shown -----------------------------------------------------------------
     def _initial(self, name):

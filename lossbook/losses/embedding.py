@@ -39,26 +39,6 @@ def _center_args(input, target, centers):
     return x, y, c, xp
 
 
-def _rows(xp, table, labels):
-    """``table[labels]``: the row of each label (``index_select`` in torch, several times
-    faster on the CPU than advanced indexing)."""
-    return table.index_select(0, labels) if xp.name == "torch" else table[labels]
-
-
-def _sum_rows_by_label(xp, values, labels, num_classes, scale: float = 1.0):
-    """``scale`` times the row sums of ``values`` grouped by label: shape (num_classes, d).
-
-    A scatter-add (``index_add`` / ``np.add.at``), which the namespace lacks; the one-hot
-    product ``one_hot(labels).T @ values`` gives the same numbers at C times the cost.
-    """
-    if xp.name == "torch":
-        out = values.new_zeros((num_classes, values.shape[1]))
-        return out.index_add_(0, labels, values, alpha=scale)
-    out = np.zeros((num_classes, values.shape[1]), dtype=values.dtype)
-    np.add.at(out, labels, values if scale == 1.0 else scale * values)
-    return out
-
-
 def center_loss(input, target, centers, *, reduction: str = "mean"):
     r"""Center loss: half the squared distance from each feature to its class centre.
 
@@ -127,7 +107,7 @@ def center_loss(input, target, centers, *, reduction: str = "mean"):
     1.875
     """
     x, y, c, xp = _center_args(input, target, centers)
-    diff = x - _rows(xp, c, y)
+    diff = x - xp.take_rows(c, y)
     return reduce(0.5 * xp.sum(diff * diff, axis=1), reduction)
 
 
@@ -149,10 +129,10 @@ def center_loss_grad(input, target, centers, *, reduction: str = "mean", grad_ou
         Shaped like ``input`` and like ``centers``.
     """
     x, y, c, xp = _center_args(input, target, centers)
-    diff = x - _rows(xp, c, y)
+    diff = x - xp.take_rows(c, y)
     g = upstream(diff[:, 0], reduction, grad_output)[:, None]
     grad_x = diff * g
-    grad_c = _sum_rows_by_label(xp, grad_x, y, c.shape[0], scale=-1.0)
+    grad_c = xp.add_rows(grad_x, y, c.shape[0], scale=-1.0)
     return grad_x, grad_c
 
 
@@ -209,8 +189,8 @@ def center_update(features, labels, centers, alpha: float = 0.5):
     x, y, c, xp = _center_args(features, labels, centers)
     if not isinstance(alpha, (int, float)) or isinstance(alpha, bool) or not 0.0 <= alpha <= 1.0:
         raise ValueError(f"alpha must be a number in [0, 1], got {alpha!r}")
-    counts = _sum_rows_by_label(xp, xp.ones_like(x[:, :1]), y, c.shape[0])
-    sums = _sum_rows_by_label(xp, x, y, c.shape[0])
+    counts = xp.add_rows(xp.ones_like(x[:, :1]), y, c.shape[0])
+    sums = xp.add_rows(x, y, c.shape[0])
     delta = (counts * c - sums) / (1.0 + counts)
     return c - float(alpha) * delta
 

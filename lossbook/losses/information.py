@@ -15,7 +15,7 @@ import math
 import numpy as np
 
 from .. import _validate as check
-from .._backend import is_torch, namespace
+from .._backend import Numpy, is_torch, namespace
 from .._examples import real, rng
 from .._reduction import check_reduction, upstream
 from .._spec import Curve, Kink, Param, Spec
@@ -220,9 +220,9 @@ def cross_entropy_grad(input, target, *, weight=None, ignore_index: int = -100,
     xp = namespace(x)
     ax = class_axis(x)
     p = xp.softmax(x, axis=ax)
-    loss_like = xp.sum(u, axis=ax)
-    g = upstream_safe(loss_like, reduction, grad_output, denominator)
-    return (xp.sum(u, axis=ax, keepdims=True) * p - u) * _unsqueeze(g, ax)
+    u_total = xp.sum(u, axis=ax, keepdims=True)          # shaped like the loss, plus the class axis
+    g = upstream_safe(xp.squeeze(u_total, ax), reduction, grad_output, denominator)
+    return (u_total * p - u) * _unsqueeze(g, ax)
 
 
 def _nll_setup(input, target, weight, ignore_index, reduction):
@@ -729,11 +729,6 @@ def _k(value):
     return np.asarray(value, dtype=np.float64)
 
 
-def _softmax_rows(z, axis=-1):
-    e = np.exp(z - z.max(axis=axis, keepdims=True))
-    return e / e.sum(axis=axis, keepdims=True)
-
-
 def _labels(seed, n, n_classes, shape=None):
     """Class indices covering several classes, deterministic in ``seed``."""
     return rng(seed).integers(0, n_classes, size=shape if shape is not None else (n,))
@@ -761,7 +756,7 @@ def _ce_example(seed):
         y[[0, 3]] = 2
         return (x, y), {"weight": w, "ignore_index": 2, "label_smoothing": 0.2}
     if case == 4:
-        q = _softmax_rows(real(seed + 1, (n, c), avoid=()))
+        q = Numpy.softmax(real(seed + 1, (n, c), avoid=()))
         return (x, q), {"weight": w, "label_smoothing": 0.1}
     x3 = real(seed, (3, c, 4), avoid=())
     y3 = _labels(seed, 0, c, shape=(3, 4))
@@ -773,7 +768,7 @@ def _nll_example(seed):
     x, y = _ce_example(seed)[0]
     if x.ndim == 2 and np.issubdtype(y.dtype, np.floating):
         y = _labels(seed, x.shape[0], x.shape[1])
-    logp = x - np.log(np.exp(x - x.max(1, keepdims=True)).sum(1, keepdims=True)) - x.max(1, keepdims=True)
+    logp = Numpy.log_softmax(x, axis=1)
     kwargs = {"weight": rng(seed).uniform(0.2, 2.0, size=x.shape[1])} if seed % 2 else {}
     if seed % 3 == 1:
         y = y.copy()
@@ -787,7 +782,7 @@ def _extreme_logits(seed):
 
 
 def _entropy_example(seed):
-    return (_softmax_rows(real(seed, (4, 5), -1.5, 1.5, avoid=())),), {}
+    return (Numpy.softmax(real(seed, (4, 5), -1.5, 1.5, avoid=())),), {}
 
 
 def _entropy_extreme(seed):
@@ -798,7 +793,7 @@ def _entropy_extreme(seed):
 def _kl_example(seed):
     logq = real(seed, (4, 5), -2.0, 2.0, avoid=())
     logq = logq - np.log(np.exp(logq).sum(1, keepdims=True))
-    p = _softmax_rows(real(seed + 3, (4, 5), avoid=()))
+    p = Numpy.softmax(real(seed + 3, (4, 5), avoid=()))
     if seed % 2:
         return (logq, np.log(p)), {"reduction": "batchmean", "log_target": True}
     return (logq, p), {"reduction": "batchmean"}
