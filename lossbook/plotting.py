@@ -1,4 +1,5 @@
-"""Plots of any registry entry: value and gradient curves, and families over a hyper-parameter.
+"""Plots of any registry entry: value and gradient curves, and families over a hyper-parameter;
+and :func:`table`, the chapters' tables of computed numbers.
 
 The plot style is set only by an explicit :func:`use_style` call, never on import.
 """
@@ -8,7 +9,7 @@ import numpy as np
 
 from .registry import get
 
-__all__ = ["use_style", "plot_curves", "plot_family", "STYLE"]
+__all__ = ["use_style", "plot_curves", "plot_family", "table", "STYLE"]
 
 #: The book's matplotlib settings, applied by :func:`use_style`.
 STYLE = {
@@ -25,6 +26,26 @@ STYLE = {
     "legend.frameon": False,
     "lines.linewidth": 1.8,
 }
+
+
+def table(header, rows):
+    """A Markdown table for a notebook or the book's page (an ``IPython.display.Markdown``).
+
+    The chapters compute every number they tabulate in the cell that calls this; nothing is
+    typed in by hand. Display it as a cell's last expression or with ``display(...)``.
+
+    Examples
+    --------
+    >>> print(table(["loss", "value"], [("mse", 0.25)]).data)
+    | loss | value |
+    |---|---|
+    | mse | 0.25 |
+    """
+    from IPython.display import Markdown
+
+    lines = ["| " + " | ".join(str(h) for h in header) + " |", "|" + "---|" * len(header)]
+    lines += ["| " + " | ".join(str(v) for v in row) + " |" for row in rows]
+    return Markdown("\n".join(lines))
 
 
 def use_style():
