@@ -17,7 +17,7 @@ from lossbook._book import catalog_family, catalog_table, errata_markdown, toc_d
 from lossbook._errata import ERRATA, SEEDS  # noqa: E402
 from lossbook._spec import FAMILIES  # noqa: E402
 from lossbook.registry import FAMILY_MODULES  # noqa: E402
-from lossbook.widgets import MAX_FRAMES, Explorer, explore  # noqa: E402
+from lossbook.widgets import MAX_FRAMES, explore  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
 CHAPTERS = ROOT / "chapters"
