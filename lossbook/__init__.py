@@ -8,13 +8,12 @@ gradients and :func:`lossbook.check` to test your own implementation against the
 from ._backend import namespace
 from ._reduction import reduce, upstream
 from ._validate import validation
-from .activations import *  # noqa: F401,F403
-from .losses.embedding import *  # noqa: F401,F403
-from .losses.imbalance import *  # noqa: F401,F403
-from .losses.information import *  # noqa: F401,F403
-from .losses.margin import *  # noqa: F401,F403
-from .losses.regression import *  # noqa: F401,F403
-from .registry import REGISTRY, get, names
+from .registry import FAMILIES, REGISTRY, exports, get, names
+
+# Every family module's public names (its __all__), derived from registry.FAMILY_MODULES:
+# lossbook.relu, lossbook.relu_grad, ...
+globals().update(exports())
+del exports
 
 __version__ = "0.1.0"
 

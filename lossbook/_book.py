@@ -11,8 +11,7 @@ import re
 from pathlib import Path
 
 from ._errata import ERRATA, SEEDS, SEVERITY
-from ._spec import FAMILIES
-from .registry import REGISTRY
+from .registry import FAMILIES, REGISTRY
 
 __all__ = ["toc_docnames", "catalog_table", "catalog_family", "errata_markdown", "errata_for"]
 
@@ -84,7 +83,7 @@ def catalog_table(toc: set[str] | None = None) -> str:
     rows = ["| function | 中文 | catalog | family | chapter |", "|---|---|---|---|---|"]
     for spec in REGISTRY.values():
         rows.append(f"| {{ref}}`{spec.name} <catalog-{spec.name.replace('_', '-')}>` | {spec.chinese} | "
-                    f"{spec.catalog_id} | {FAMILIES[spec.family]} | {_chapter_link(spec.chapter, toc) or '—'} |")
+                    f"{spec.catalog_id} | {FAMILIES[spec.family].title} | {_chapter_link(spec.chapter, toc) or '—'} |")
     return "\n".join(rows) + "\n"
 
 

@@ -15,17 +15,32 @@ from typing import Any, Callable
 
 import numpy as np
 
-__all__ = ["Spec", "Param", "Kink", "Curve", "FAMILIES"]
+__all__ = ["Spec", "Param", "Kink", "Curve", "Family"]
 
-#: Family key -> human-readable name (the catalog's parts).
-FAMILIES = {
-    "activation": "Activation functions",
-    "information": "Information-theoretic and probabilistic losses",
-    "margin": "Margin-based losses",
-    "imbalance": "Imbalance and hard-example losses",
-    "regression": "Regression losses and metrics",
-    "embedding": "Metric-learning and embedding losses",
-}
+
+@dataclass(frozen=True)
+class Family:
+    """A family of the catalog, declared once by its module as ``FAMILY`` beside ``SPECS``.
+
+    ``key`` is what each of its specs holds as :attr:`Spec.family`; ``title`` heads its
+    catalog section and API page section; ``part`` is the catalog part letter (``"F"``);
+    ``chapters`` are the docnames (in ``chapters/``) that teach it, the first one the main
+    chapter, and every spec's ``chapter`` must be one of them.
+    """
+
+    key: str
+    title: str
+    part: str
+    chapters: tuple[str, ...]
+
+    def __post_init__(self):
+        if not (self.key.isidentifier() and self.key.islower()):
+            raise ValueError(f"Family key must be a lower-case identifier, got {self.key!r}")
+        if not (len(self.part) == 1 and self.part.isupper()):
+            raise ValueError(f"Family part must be one catalog letter (A-Z), got {self.part!r}")
+        if isinstance(self.chapters, str) or not self.chapters:
+            raise ValueError(f"Family chapters must be a non-empty tuple of docnames, got {self.chapters!r}")
+
 
 Example = Callable[[int], "tuple[tuple, dict]"]
 
@@ -115,8 +130,6 @@ class Spec:
     extra: dict = field(default_factory=dict)
 
     def __post_init__(self):
-        if self.family not in FAMILIES:
-            raise ValueError(f"family must be one of {sorted(FAMILIES)}, got {self.family!r}")
         names = self.arg_names
         for index in self.wrt:
             if index >= len(names):

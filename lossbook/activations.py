@@ -13,7 +13,7 @@ from . import _validate as check
 from ._backend import namespace
 from ._examples import real
 from ._reduction import elementwise_upstream
-from ._spec import Curve, Kink, Param, Spec
+from ._spec import Curve, Family, Kink, Param, Spec
 
 __all__ = [
     "identity", "identity_grad", "sigmoid", "sigmoid_grad", "tanh", "tanh_grad",
@@ -1300,6 +1300,10 @@ def _spec(name, catalog_id, chapter, chinese, reference, paper="", **kwargs):
                 catalog_id=catalog_id, chapter=chapter, chinese=chinese, reference=reference,
                 paper=paper, **kwargs)
 
+
+#: This module's part of the catalog; the registry enrols its SPECS under it.
+FAMILY = Family(key="activation", title="Activation functions", part="A",
+                chapters=("activations_saturating", "activations_rectifiers", "normalising_maps"))
 
 SPECS = (
     _spec("identity", "A1", _SAT, "恒等(线性)激活函数", "torch.nn.Identity; keras.activations.linear"),

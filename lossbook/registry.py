@@ -1,34 +1,79 @@
 """The registry: canonical name -> :class:`~lossbook._spec.Spec`, for every function.
 
-It is explicit: each family module ends with a ``SPECS`` tuple, and :data:`FAMILY_MODULES`
-lists the modules. Tests, plots, widgets and the catalog page iterate over
-:data:`REGISTRY`, so a function added here is tested like all the others.
+:data:`FAMILY_MODULES` is the one list of family modules. Each module declares its
+:class:`~lossbook._spec.Family` as ``FAMILY`` and its entries as ``SPECS``; everything generic
+is derived from this list: :data:`REGISTRY`, :data:`FAMILIES`, the top-level names
+``lossbook.<name>`` and ``lossbook.<name>_grad``, the tests, the catalog and the API page.
+Adding a family is one module and one line here.
 """
 from __future__ import annotations
 
+from types import ModuleType
+
 from . import activations
-from ._spec import FAMILIES, Curve, Kink, Param, Spec
+from ._spec import Curve, Family, Kink, Param, Spec
 from .losses import embedding, imbalance, information, margin, regression
 
-__all__ = ["REGISTRY", "FAMILY_MODULES", "Spec", "Param", "Kink", "Curve", "FAMILIES", "get", "names"]
+__all__ = ["REGISTRY", "FAMILY_MODULES", "FAMILIES", "Spec", "Param", "Kink", "Curve", "Family",
+           "get", "names", "build"]
 
-FAMILY_MODULES = (activations, information, margin, imbalance, regression, embedding)
+#: The family modules, in catalog order: the only list of them.
+FAMILY_MODULES: tuple[ModuleType, ...] = (activations, information, margin, imbalance, regression, embedding)
 
 
-def _build() -> dict[str, Spec]:
+def build(modules=FAMILY_MODULES) -> tuple[dict[str, Family], dict[str, Spec]]:
+    """The families and the registry of ``modules``, each module checked for consistency.
+
+    A module must declare ``FAMILY`` (a :class:`~lossbook._spec.Family`) and ``SPECS``; each
+    spec must hold the module's own ``<name>`` and ``<name>_grad``, carry the family's key,
+    name one of the family's chapters, and be exported by the module's ``__all__``.
+    """
+    families: dict[str, Family] = {}
     registry: dict[str, Spec] = {}
-    for module in FAMILY_MODULES:
+    for module in modules:
+        family = getattr(module, "FAMILY", None)
+        if not isinstance(family, Family):
+            raise RuntimeError(f"{module.__name__} must declare FAMILY = Family(...) beside its SPECS")
+        if family.key in families:
+            raise RuntimeError(f"family {family.key!r} is declared by two modules")
+        families[family.key] = family
+        exported = set(getattr(module, "__all__", ()))
         for spec in module.SPECS:
+            where = f"{module.__name__}: {spec.name}"
             if spec.name in registry:
                 raise RuntimeError(f"{spec.name} is registered twice")
-            if getattr(module, spec.name) is not spec.value or getattr(module, spec.name + "_grad") is not spec.grad:
-                raise RuntimeError(f"{spec.name}: the spec must hold {module.__name__}.{spec.name} and its _grad")
+            if getattr(module, spec.name, None) is not spec.value or \
+                    getattr(module, spec.name + "_grad", None) is not spec.grad:
+                raise RuntimeError(f"{where}: the spec must hold {module.__name__}.{spec.name} and its _grad")
+            if spec.family != family.key:
+                raise RuntimeError(f"{where}: family is {spec.family!r}, the module's FAMILY is {family.key!r}")
+            if spec.chapter and spec.chapter not in family.chapters:
+                raise RuntimeError(f"{where}: chapter {spec.chapter!r} is not one of the family's "
+                                   f"chapters {family.chapters}")
+            missing = {spec.name, spec.name + "_grad"} - exported
+            if missing:
+                raise RuntimeError(f"{where}: {', '.join(sorted(missing))} missing from __all__")
             registry[spec.name] = spec
-    return registry
+    return families, registry
 
 
-#: Canonical name -> Spec, for every function of the package.
-REGISTRY: dict[str, Spec] = _build()
+#: Family key -> :class:`~lossbook._spec.Family`, in catalog order (derived from FAMILY_MODULES).
+FAMILIES: dict[str, Family]
+#: Canonical name -> Spec, for every function of the package (derived from FAMILY_MODULES).
+REGISTRY: dict[str, Spec]
+FAMILIES, REGISTRY = build()
+
+
+def exports(modules=FAMILY_MODULES) -> dict:
+    """Name -> object of every public name of ``modules`` (their ``__all__``): what the
+    top-level package re-exports."""
+    out = {}
+    for module in modules:
+        for name in module.__all__:
+            if name in out and out[name] is not getattr(module, name):
+                raise RuntimeError(f"{name} is exported by two family modules")
+            out[name] = getattr(module, name)
+    return out
 
 
 def get(name: str) -> Spec:
@@ -47,4 +92,6 @@ def get(name: str) -> Spec:
 
 def names(family: str | None = None) -> list[str]:
     """Canonical names, optionally of one family, in registry order."""
+    if family is not None and family not in FAMILIES:
+        raise ValueError(f"family must be one of {', '.join(FAMILIES)}; got {family!r}")
     return [n for n, s in REGISTRY.items() if family is None or s.family == family]

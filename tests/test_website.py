@@ -15,7 +15,7 @@ import lossbook  # noqa: E402
 from lossbook import REGISTRY  # noqa: E402
 from lossbook._book import catalog_family, catalog_table, errata_markdown, toc_docnames  # noqa: E402
 from lossbook._errata import ERRATA, SEEDS  # noqa: E402
-from lossbook._spec import FAMILIES  # noqa: E402
+from lossbook.registry import FAMILIES  # noqa: E402
 from lossbook.registry import FAMILY_MODULES  # noqa: E402
 from lossbook.widgets import MAX_FRAMES, explore  # noqa: E402
 

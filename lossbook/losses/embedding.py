@@ -11,7 +11,7 @@ from .. import _validate as check
 from .._backend import is_torch, namespace
 from .._examples import real, rng
 from .._reduction import reduce, upstream
-from .._spec import Curve, Param, Spec
+from .._spec import Curve, Family, Param, Spec
 
 __all__: list[str] = ["center_loss", "center_loss_grad", "center_update"]
 
@@ -214,6 +214,10 @@ def _first_coordinate(a):
     a = np.asarray(a)
     return a if a.ndim == 1 else a[:, 0]
 
+
+#: This module's part of the catalog; the registry enrols its SPECS under it.
+FAMILY = Family(key="embedding", title="Metric-learning and embedding losses", part="H",
+                chapters=("mnist_features",))
 
 SPECS = (
     Spec(

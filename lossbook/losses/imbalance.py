@@ -29,7 +29,7 @@ from .. import _validate as check
 from .._backend import is_torch, namespace
 from .._examples import real, rng
 from .._reduction import reduce, upstream
-from .._spec import Curve, Param, Spec
+from .._spec import Curve, Family, Param, Spec
 from .information import cross_entropy, cross_entropy_grad
 
 __all__ = [
@@ -1026,6 +1026,10 @@ def _spec(name, catalog_id, chinese, reference, paper, **kwargs):
                 catalog_id=catalog_id, chapter="imbalance", chinese=chinese, reference=reference,
                 paper=paper, **kwargs)
 
+
+#: This module's part of the catalog; the registry enrols its SPECS under it.
+FAMILY = Family(key="imbalance", title="Imbalance and hard-example losses", part="D",
+                chapters=("imbalance",))
 
 SPECS = (
     _spec("balanced_cross_entropy", "D1", "平衡交叉熵",

@@ -18,7 +18,7 @@ from .. import _validate as check
 from .._backend import Numpy, is_torch, namespace
 from .._examples import real, rng
 from .._reduction import check_reduction, upstream
-from .._spec import Curve, Kink, Param, Spec
+from .._spec import Curve, Family, Kink, Param, Spec
 from ._common import aux_array, cast_like, class_axis, expand_classes, reduce_safe, upstream_safe
 
 __all__ = [
@@ -843,6 +843,10 @@ _LOGIT = Curve("logit of the true class (the others are 0)", (-4.0, 12.0),
                                    np.zeros(x.shape, dtype=np.int64)), dict(p)),
                select=lambda a: a[..., 0] if np.ndim(a) == 2 else a)
 
+
+#: This module's part of the catalog; the registry enrols its SPECS under it.
+FAMILY = Family(key="information", title="Information-theoretic and probabilistic losses", part="B",
+                chapters=("information_theory", "margin_losses"))
 
 SPECS = (
     Spec(name="cross_entropy", value=cross_entropy, grad=cross_entropy_grad, family="information",

@@ -16,7 +16,7 @@ from .. import _validate as check
 from .._backend import namespace
 from .._examples import real, rng
 from .._reduction import check_reduction, upstream
-from .._spec import Curve, Kink, Param, Spec
+from .._spec import Curve, Family, Kink, Param, Spec
 from ._common import aux_array, cast_like, class_axis, reduce_safe
 
 __all__ = [
@@ -536,6 +536,10 @@ def _spec(name, catalog_id, chinese, reference, paper="", **kwargs):
                 catalog_id=catalog_id, chapter=_C, chinese=chinese, reference=reference,
                 paper=paper, **kwargs)
 
+
+#: This module's part of the catalog; the registry enrols its SPECS under it.
+FAMILY = Family(key="margin", title="Margin-based losses", part="C",
+                chapters=("margin_losses",))
 
 SPECS = (
     _spec("zero_one_loss", "C1", "0-1 损失", "sklearn.metrics.zero_one_loss(y, sign(f))",

@@ -21,7 +21,7 @@ from .. import _validate as check
 from .._backend import is_torch, namespace
 from .._examples import real, rng
 from .._reduction import reduce, upstream
-from .._spec import Curve, Kink, Param, Spec
+from .._spec import Curve, Family, Kink, Param, Spec
 
 __all__ = [
     "l1_loss", "l1_loss_grad", "mbe", "mbe_grad", "mse_loss", "mse_loss_grad",
@@ -936,6 +936,10 @@ def _spec(name, catalog_id, chinese, reference, paper="", **kwargs):
 
 _ROOT_NOTE = ("reduction='sum' is the root of the summed squares (sqrt(n) times 'mean', not n "
               "times); 'none' is the per-element root, |r|")
+
+#: This module's part of the catalog; the registry enrols its SPECS under it.
+FAMILY = Family(key="regression", title="Regression losses and metrics", part="E",
+                chapters=("regression",))
 
 SPECS = (
     _spec("l1_loss", "E1", "平均绝对误差 (L1 损失)",
