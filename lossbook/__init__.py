@@ -9,6 +9,7 @@ from ._backend import namespace
 from ._reduction import reduce, upstream
 from ._validate import validation
 from .registry import FAMILIES, REGISTRY, exports, get, names
+from .checks import check  # NumPy only at import: torch is imported by check_derivation when called
 
 # Every family module's public names (its __all__), derived from registry.FAMILY_MODULES:
 # lossbook.relu, lossbook.relu_grad, ...
@@ -16,12 +17,3 @@ globals().update(exports())
 del exports
 
 __version__ = "0.1.0"
-
-
-def __getattr__(name):
-    # The student-facing checker lives in lossbook.checks; imported lazily (it pulls in torch).
-    if name == "check":
-        from .checks import check
-
-        return check
-    raise AttributeError(f"module 'lossbook' has no attribute {name!r}")

@@ -25,7 +25,6 @@ float64 scalar would silently promote a float32 computation to float64.
 """
 from __future__ import annotations
 
-import math
 import sys
 
 import numpy as np
@@ -215,9 +214,6 @@ class Torch(Numpy):
 
     name = "torch"
 
-    def __init_subclass__(cls, **kwargs):  # pragma: no cover - not subclassed
-        super().__init_subclass__(**kwargs)
-
 
 def _need_array(a, b):
     # Exactly Python scalars: NumPy scalars (np.float64 subclasses float) carry a dtype.
@@ -336,7 +332,3 @@ def namespace(*arrays):
             _make_torch_namespace()
         return Torch
     return Numpy
-
-
-# ``math`` is re-exported so formulas import their constants from one place.
-LOG2 = math.log(2.0)

@@ -146,3 +146,15 @@ def test_modules_train_their_parameters_with_our_gradients():
     assert abs(swish.beta.item() - 1.7) < 1e-3
     assert "gelu" in repr(Activation("gelu", approximate="tanh"))
     assert isinstance(Loss("relu"), torch.nn.Module)
+
+
+def test_import_lossbook_leaves_torch_alone():
+    """NumPy users never import torch: not by ``import lossbook``, nor by ``lossbook.check``."""
+    import subprocess
+    import sys
+
+    code = ("import sys, numpy as np, lossbook\n"
+            "assert lossbook.check('relu', value=lambda x: np.maximum(x, 0.0)).ok\n"
+            "print('torch' in sys.modules)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "False", out.stdout + out.stderr
