@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from ._spec import Spec
 from .registry import get
 
 __all__ = ["use_style", "plot_curves", "plot_family", "table", "STYLE"]
@@ -64,6 +65,11 @@ def _axes(axes):
     return axes[0].figure, axes
 
 
+def _spec_of(entry) -> Spec:
+    """``entry`` itself if it is a :class:`~lossbook._spec.Spec`, else the registry's spec of that name."""
+    return entry if isinstance(entry, Spec) else get(entry)
+
+
 def _grid(spec, domain, num):
     lo, hi = domain if domain is not None else spec.curve.domain
     return np.linspace(lo, hi, num)
@@ -74,8 +80,8 @@ def plot_curves(names, *, params=None, domain=None, axes=None, num: int = 401, t
 
     Parameters
     ----------
-    names : str or list of str
-        Registry names (each must have a ``curve``).
+    names : str, Spec, or list of them
+        Registry names or specs (e.g. ``lossbook.REGISTRY["relu"]``); each must have a ``curve``.
     params : dict, optional
         Hyper-parameters, by name of the entry: ``{"huber_loss": {"delta": 0.5}}``.
     domain : (float, float), optional
@@ -88,18 +94,27 @@ def plot_curves(names, *, params=None, domain=None, axes=None, num: int = 401, t
     Returns
     -------
     matplotlib.figure.Figure
+
+    Examples
+    --------
+    >>> import matplotlib
+    >>> matplotlib.use("Agg")
+    >>> from lossbook import REGISTRY
+    >>> fig = plot_curves([REGISTRY["huber_loss"], "l1_loss"], params={"huber_loss": {"delta": 0.5}})
+    >>> [line.get_label() for line in fig.axes[0].lines]
+    ['huber_loss, delta=0.5', 'l1_loss']
     """
-    names = [names] if isinstance(names, str) else list(names)
+    specs = [_spec_of(n) for n in ([names] if isinstance(names, (str, Spec)) else names)]
     fig, (ax_value, ax_grad) = _axes(axes)
     params = params or {}
-    for name in names:
-        spec = get(name)
+    for spec in specs:
+        name = spec.name
         x = _grid(spec, domain, num)
         y, dy = spec.curve_values(x, **params.get(name, {}))
         label = name + "".join(f", {k}={v}" for k, v in params.get(name, {}).items())
         ax_value.plot(x, y, label=label)
         ax_grad.plot(x, dy, label=label)
-    spec = get(names[0])
+    spec = specs[0]
     ax_value.set(xlabel=spec.curve.xlabel, ylabel="value")
     ax_grad.set(xlabel=spec.curve.xlabel, ylabel="derivative")
     ax_value.legend()
@@ -109,7 +124,8 @@ def plot_curves(names, *, params=None, domain=None, axes=None, num: int = 401, t
 
 
 def plot_family(name, param, values, *, params=None, domain=None, axes=None, num: int = 401, title=None):
-    """Value and derivative of ``name`` for several values of the hyper-parameter ``param``.
+    """Value and derivative of ``name`` (a registry name or a :class:`~lossbook._spec.Spec`)
+    for several values of the hyper-parameter ``param``.
 
     Examples
     --------
@@ -120,14 +136,14 @@ def plot_family(name, param, values, *, params=None, domain=None, axes=None, num
     >>> len(fig.axes[0].lines)
     3
     """
-    spec = get(name)
+    spec = _spec_of(name)
     fig, (ax_value, ax_grad) = _axes(axes)
     x = _grid(spec, domain, num)
     for v in values:
         y, dy = spec.curve_values(x, **{**(params or {}), param: v})
         ax_value.plot(x, y, label=f"{param} = {v}")
         ax_grad.plot(x, dy, label=f"{param} = {v}")
-    ax_value.set(xlabel=spec.curve.xlabel, ylabel=name)
+    ax_value.set(xlabel=spec.curve.xlabel, ylabel=spec.name)
     ax_grad.set(xlabel=spec.curve.xlabel, ylabel="derivative")
     ax_value.legend()
     if title:

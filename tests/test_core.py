@@ -158,3 +158,25 @@ def test_import_lossbook_leaves_torch_alone():
             "print('torch' in sys.modules)")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False", out.stdout + out.stderr
+
+
+def test_plots_take_a_spec_as_well_as_a_name():
+    """plot_curves / plot_family accept a Spec, also one that is not in the registry."""
+    import dataclasses
+
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    from lossbook.plotting import plot_curves, plot_family
+
+    mine = dataclasses.replace(lossbook.REGISTRY["softplus"], name="my_softplus")
+    by_name = plot_family("softplus", "beta", [0.5, 4])
+    by_spec = plot_family(mine, "beta", [0.5, 4])
+    for a, b in zip(by_name.axes[0].lines + by_name.axes[1].lines, by_spec.axes[0].lines + by_spec.axes[1].lines):
+        np.testing.assert_array_equal(a.get_ydata(), b.get_ydata())
+    assert by_spec.axes[0].get_ylabel() == "my_softplus"
+    fig = plot_curves([mine, "relu"], params={"my_softplus": {"beta": 2.0}})
+    assert [line.get_label() for line in fig.axes[1].lines] == ["my_softplus, beta=2.0", "relu"]
+    plt.close("all")
