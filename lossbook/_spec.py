@@ -4,6 +4,7 @@ A :class:`Spec` ties a value function to its analytic gradient and carries every
 generic machinery needs: which arguments are differentiable (``wrt``), valid example inputs
 away from kinks (``example``), hyper-parameters with ranges (``params``, for sliders and
 tests), the kink conventions to assert exactly (``kinks``), a 1-D slice to plot (``curve``),
+for a loss the reductions it accepts and how it reduces (``reductions``, ``reduction_kind``),
 and the bibliographic fields of the catalog page.
 """
 from __future__ import annotations
@@ -14,6 +15,8 @@ from dataclasses import dataclass, field
 from typing import Any, Callable
 
 import numpy as np
+
+from ._reduction import KINDS, KNOWN_REDUCTIONS, REDUCTIONS
 
 __all__ = ["Spec", "Param", "Kink", "Curve", "Family"]
 
@@ -107,7 +110,16 @@ class Curve:
 
 @dataclass(frozen=True)
 class Spec:
-    """A registry entry. See the module docstring."""
+    """A registry entry. See the module docstring.
+
+    For a loss (a function with a ``reduction`` argument), ``reductions`` are the values of
+    ``reduction`` it accepts, its default first (:data:`lossbook._reduction.REDUCTIONS`
+    unless declared; :func:`~lossbook.kl_div` adds ``'batchmean'``), and ``reduction_kind``
+    (a key of :data:`lossbook._reduction.KINDS`) says how its value is reduced:
+    ``'elementwise'`` (the mean divides by the number of elements), ``'weighted'`` (by the
+    total weight; NaN over none) or ``'root'`` (RMSE: the root of the reduced squares). The
+    checker and the tests try every declared reduction and ask the kind what to expect.
+    """
 
     name: str
     value: Callable
@@ -126,7 +138,8 @@ class Spec:
     chapter: str = ""
     in_seeds: bool = True
     aliases: tuple[str, ...] = ()
-    notes: str = ""
+    reductions: tuple[str, ...] = REDUCTIONS
+    reduction_kind: str = "elementwise"
     extra: dict = field(default_factory=dict)
 
     def __post_init__(self):
@@ -134,6 +147,18 @@ class Spec:
         for index in self.wrt:
             if index >= len(names):
                 raise ValueError(f"{self.name}: wrt index {index} is not a positional argument")
+        unknown = [r for r in self.reductions if r not in KNOWN_REDUCTIONS]
+        if isinstance(self.reductions, str) or not self.reductions or unknown:
+            raise ValueError(f"{self.name}: reductions must be a tuple of {KNOWN_REDUCTIONS}, "
+                             f"got {self.reductions!r}")
+        if self.reduction_kind not in KINDS:
+            raise ValueError(f"{self.name}: reduction_kind must be one of {', '.join(KINDS)}, "
+                             f"got {self.reduction_kind!r}")
+        if self.is_loss:
+            default = self.signature.parameters["reduction"].default
+            if default != self.reductions[0]:
+                raise ValueError(f"{self.name}: reductions must start with the default "
+                                 f"reduction={default!r}, got {self.reductions!r}")
 
     @classmethod
     def of(cls, namespace: dict, name: str, **fields) -> "Spec":

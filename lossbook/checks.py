@@ -198,6 +198,14 @@ def _call_student(fn, args, kwargs, per_argument=False):
     return np.asarray(result), dropped
 
 
+#: What 'mean' divides by, by the spec's reduction_kind (lossbook._reduction.KINDS).
+_MEAN_DIVIDES_BY = {
+    "elementwise": "the number of elements",
+    "weighted": "the total weight of the samples (their number without class weights; ignored ones do not count)",
+    "root": "the number of elements before the square root",
+}
+
+
 def _compare(report, what, theirs, ours, where, rtol, atol, spec, args, kwargs):
     ours = np.asarray(to_numpy(ours))
     if theirs.shape != ours.shape:
@@ -218,10 +226,15 @@ def _compare(report, what, theirs, ours, where, rtol, atol, spec, args, kwargs):
     hint = ""
     if ours.size and np.allclose(theirs, -ours, rtol=rtol, atol=atol):
         hint = " — it has the opposite sign"
+    elif spec.is_loss and kwargs.get("reduction", "mean") == "batchmean":
+        mean = to_numpy(spec.value(*args, **{**kwargs, "reduction": "mean"}))
+        if what == "value" and np.allclose(theirs, mean, rtol=rtol, atol=atol):
+            hint = (" — it equals reduction='mean' (divided by the number of elements); "
+                    "'batchmean' divides the sum by the batch size input.shape[0]")
     elif spec.is_loss and kwargs.get("reduction", "mean") == "mean":
         total = to_numpy(spec.value(*args, **{**kwargs, "reduction": "sum"}))
         if what == "value" and np.allclose(theirs, total, rtol=rtol, atol=atol):
-            hint = " — it equals the SUM; reduction='mean' divides by the number of elements"
+            hint = f" — it equals the SUM; reduction='mean' divides by {_MEAN_DIVIDES_BY[spec.reduction_kind]}"
         elif what == "gradient":
             ratio = theirs / np.where(ours == 0, np.nan, ours)
             finite = ratio[np.isfinite(ratio)]
@@ -273,7 +286,7 @@ def check(name: str, value=None, grad=None, *, seeds=(0, 1, 2), rtol: float = 1e
     if value is None and grad is None:
         raise ValueError("pass value=<your function>, grad=<your gradient>, or both")
     report = CheckReport(name)
-    reductions = ("mean", "sum", "none") if spec.is_loss else (None,)
+    reductions = spec.reductions if spec.is_loss else (None,)  # every reduction the spec declares
 
     cases = []
     for seed in seeds:

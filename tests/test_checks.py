@@ -75,3 +75,26 @@ def test_check_counts_only_the_cases_it_compared():
     assert report.ok, report
     assert "only the default 'mean' was compared" in repr(report)
     assert "3 of 3 cases match" in repr(report) or "4 of 4 cases match" in repr(report)
+
+
+def _student_kl(batchmean_is_mean=False):
+    import numpy as np
+
+    def kl(input, target, reduction="mean", log_target=False):
+        p = np.exp(target) if log_target else target
+        terms = np.where(p > 0, p * (np.log(np.where(p > 0, p, 1.0)) - input), 0.0)
+        batchmean = terms.mean() if batchmean_is_mean else terms.sum() / input.shape[0]
+        return {"none": terms, "sum": terms.sum(), "mean": terms.mean(), "batchmean": batchmean}[reduction]
+    return kl
+
+
+def test_check_tries_every_reduction_the_spec_declares():
+    """kl_div declares 'batchmean': the checker compares it too, and names the classic mistake."""
+    good = lossbook.check("kl_div", value=_student_kl())
+    assert good.ok, good
+    n_cases = 3 * len(lossbook.REGISTRY["kl_div"].reductions) + 1  # three seeds, plus extreme inputs
+    assert f"value: {n_cases} of {n_cases} cases match" in repr(good)
+    bad = lossbook.check("kl_div", value=_student_kl(batchmean_is_mean=True))
+    assert not bad.ok
+    assert "(reduction='batchmean'): max |difference|" in repr(bad)
+    assert "'batchmean' divides the sum by the batch size" in repr(bad)

@@ -1,6 +1,8 @@
 """The backend, reduction and autograd layers, tested directly."""
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 import pytest
 import torch
@@ -75,6 +77,32 @@ def test_reduce_and_upstream():
         _reduction.upstream(loss, "mean", np.ones(4))
     with pytest.raises(ValueError, match="reduction"):
         _reduction.reduce(loss, "avg")
+
+
+def test_declared_reductions_batchmean_weighted_and_root():
+    loss = np.arange(6.0).reshape(2, 3)
+    # 'batchmean' only where the loss declares it (kl_div), then sum / shape[0]
+    with pytest.raises(ValueError, match="'none', 'mean', 'sum'; got 'batchmean'"):
+        _reduction.reduce(loss, "batchmean")
+    with pytest.raises(ValueError, match="reduction"):
+        _reduction.upstream(loss, "batchmean")
+    kl = _reduction.KNOWN_REDUCTIONS
+    assert _reduction.reduce(loss, "batchmean", accepted=kl) == 7.5
+    np.testing.assert_array_equal(_reduction.upstream(loss, "batchmean", np.array(3.0), accepted=kl),
+                                  np.full((2, 3), 1.5))
+    # a weighted mean over no weight: NaN without NumPy's warning (torch too), gradient not NaN
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert np.isnan(_reduction.reduce(np.zeros(3), "mean", denominator=np.float64(0.0)))
+        assert torch.isnan(_reduction.reduce(torch.zeros(3), "mean", denominator=torch.tensor(0.0)))
+    np.testing.assert_array_equal(_reduction.upstream(np.zeros(3), "mean", denominator=np.float64(0.0)),
+                                  np.ones(3))
+    # the root reductions: sqrt of the reduced squares, and the subgradient 0 at 0
+    m = np.array(4.0)
+    assert _reduction.root(m) == 2.0
+    assert _reduction.root_upstream(m) == 0.25 and _reduction.root_upstream(np.array(0.0)) == 0.0
+    with pytest.raises(ValueError, match="grad_output"):
+        _reduction.root_upstream(m, np.ones(2))
 
 
 def test_validation_can_be_switched_off():

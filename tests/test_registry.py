@@ -7,6 +7,10 @@
    :mod:`lossbook.autograd`, and against 4th-order central finite differences;
 3. NumPy/torch parity, float32, reductions, kink conventions (exactly), extreme inputs,
    and bad input raising a clear error naming the argument.
+
+A loss is tried with every reduction its spec declares (``spec.reductions``, e.g. KL's
+``'batchmean'``), and what the reductions must satisfy comes from ``spec.reduction_kind``.
+Every list here is read from the registry when the module is collected.
 """
 from __future__ import annotations
 
@@ -20,6 +24,7 @@ import torch
 
 import lossbook
 from lossbook import REGISTRY
+from lossbook._reduction import KINDS, KNOWN_REDUCTIONS
 from lossbook.autograd import function as autograd_function
 from references import FD_ONLY, REFERENCES, SCIPY_REFERENCES
 
@@ -64,7 +69,7 @@ def random_grad_output(value, seed):
 
 
 def reduction_cases(name):
-    return ("mean", "sum", "none") if REGISTRY[name].is_loss else (None,)
+    return REGISTRY[name].reductions if REGISTRY[name].is_loss else (None,)
 
 
 CASES = [(n, r) for n in NAMES for r in reduction_cases(n)]
@@ -91,6 +96,15 @@ def test_entry_is_complete(name):
     assert "grad_output" in grad_params and grad_params["grad_output"].kind is inspect.Parameter.KEYWORD_ONLY
     for p in spec.params:
         assert p.options is not None or p.low <= p.default <= p.high, p
+
+
+@pytest.mark.parametrize("name", LOSSES)
+def test_docstring_lists_the_declared_reductions(name):
+    spec = REGISTRY[name]
+    assert spec.reduction_kind in KINDS
+    match = re.search(r"^\s*reduction\s*:\s*\{([^}]*)\}", spec.value.__doc__, re.M)
+    assert match, "the value docstring needs a 'reduction : {...}' parameter line"
+    assert set(re.findall(r"'(\w+)'", match.group(1))) == set(spec.reductions)
 
 
 def test_references_name_registered_functions():
@@ -231,28 +245,59 @@ def test_float32(name, reduction, backend):
         assert np.all(np.isfinite(to_np(grad)))
 
 
+def _batch(args):
+    return np.shape(args[0])[0] if np.ndim(args[0]) else 1
+
+
 @pytest.mark.parametrize("name", LOSSES)
 def test_reductions_consistent(name):
+    """Each declared reduction against 'none' and 'sum', as the spec's reduction_kind says."""
     spec, args, kwargs = example(name, 8)
     kwargs.pop("reduction", None)
     none = spec.value(*args, reduction="none", **kwargs)
     total = spec.value(*args, reduction="sum", **kwargs)
     mean = spec.value(*args, reduction="mean", **kwargs)
     assert np.ndim(total) == 0 and np.ndim(mean) == 0
-    if spec.extra.get("reduction") == "root":  # RMSE, RMSLE: the root of the reduced squares
+    if spec.reduction_kind == "root":  # RMSE, RMSLE: the root of the reduced squares
         assert_close(np.square(total), np.sum(np.square(none)), rtol=1e-12, what="sum² == Σ none²")
         assert_close(np.square(mean) * np.size(none), np.square(total), rtol=1e-12, what="n·mean² == sum²")
         return
     assert_close(total, np.sum(none), rtol=1e-12, atol=1e-12, what="sum == none.sum()")
     assert abs(float(mean)) > 1e-8, "choose an example with a non-zero mean"
     denominator = float(total) / float(mean)
-    assert denominator > 0
+    if spec.reduction_kind == "elementwise":
+        assert denominator == pytest.approx(np.size(none), rel=1e-12), "'mean' divides by the element count"
+    assert denominator > 0  # 'weighted': the total weight
     g_none = spec.grads(*args, reduction="none", grad_output=np.ones(np.shape(none)), **kwargs)
     g_sum = spec.grads(*args, reduction="sum", **kwargs)
     g_mean = spec.grads(*args, reduction="mean", **kwargs)
     for a, b, c in zip(g_none, g_sum, g_mean):
         assert_close(a, b, rtol=1e-12, atol=1e-14, what="grad(none, ones) == grad(sum)")
         assert_close(c * denominator, b, rtol=1e-10, atol=1e-12, what="grad(mean) * denominator == grad(sum)")
+    if "batchmean" in spec.reductions:  # KL: the sum over the batch size
+        batchmean = spec.value(*args, reduction="batchmean", **kwargs)
+        assert_close(batchmean * _batch(args), total, rtol=1e-12, what="batchmean * N == sum")
+        for a, b in zip(spec.grads(*args, reduction="batchmean", **kwargs), g_sum):
+            assert_close(a * _batch(args), b, rtol=1e-12, atol=1e-14, what="grad(batchmean) * N == grad(sum)")
+
+
+@pytest.mark.parametrize("name", [n for n in LOSSES if REGISTRY[n].reduction_kind == "weighted"])
+def test_weighted_mean_over_nothing_is_nan_with_zero_gradient(name):
+    """Every sample ignored: 'mean' is 0/0 = NaN (quietly, as PyTorch), the gradient 0."""
+    spec, args, kwargs = example(name, 8)
+    ignore = spec.signature.parameters["ignore_index"].default
+    args = [np.full_like(a, ignore) if isinstance(a, np.ndarray) and a.dtype.kind in "iu" else a
+            for a in args]
+    for call in (args, to_torch(args)):
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")
+            value = spec.value(*call, **{**kwargs, "reduction": "mean"})
+            grads = spec.grads(*call, **{**kwargs, "reduction": "mean"})
+        assert np.isnan(to_np(value))
+        for grad in grads:
+            np.testing.assert_array_equal(to_np(grad), 0.0)
+    reference = REFERENCES[name](to_torch(args), {**kwargs, "reduction": "mean"})
+    assert torch.isnan(reference), "PyTorch's mean over nothing is NaN too"
 
 
 @pytest.mark.parametrize("name,index", KINKS)
@@ -341,11 +386,13 @@ def test_mixing_numpy_and_torch_is_a_type_error(name):
 
 @pytest.mark.parametrize("name", LOSSES)
 def test_unknown_reduction(name):
+    """'average' is refused, and so is every reduction the spec does not declare."""
     spec, args, kwargs = example(name, 13)
-    kwargs["reduction"] = "average"
-    for fn in (spec.value, spec.grad):
-        with pytest.raises(ValueError, match="reduction"):
-            fn(*args, **kwargs)
+    for bad in ("average",) + tuple(r for r in KNOWN_REDUCTIONS if r not in spec.reductions):
+        kwargs["reduction"] = bad
+        for fn in (spec.value, spec.grad):
+            with pytest.raises(ValueError, match="reduction"):
+                fn(*args, **kwargs)
 
 
 @pytest.mark.parametrize("name", LOSSES)

@@ -9,9 +9,8 @@ import numpy as np
 
 from .. import _validate as check
 from .._backend import is_torch, namespace
-from .._reduction import reduce, upstream
 
-__all__ = ["cast_like", "aux_array", "reduce_safe", "upstream_safe", "class_axis", "expand_classes"]
+__all__ = ["cast_like", "aux_array", "class_axis", "expand_classes"]
 
 
 def cast_like(a, like):
@@ -56,34 +55,6 @@ def aux_array(value, name: str, like, shape=None, *, nonnegative: bool = False):
         if host.size and host.min() < 0:
             raise ValueError(f"{name} must be non-negative, got a minimum of {host.min():.4g}")
     return cast_like(a, like)
-
-
-def _is_zero(denominator) -> bool:
-    if denominator is None or isinstance(denominator, (int, float)):
-        return denominator == 0
-    return bool(check.to_host(denominator) == 0)
-
-
-def reduce_safe(loss, reduction, denominator=None):
-    """:func:`~lossbook._reduction.reduce`, returning NaN quietly for ``'mean'`` over nothing.
-
-    That happens when every sample is ignored (``ignore_index``); PyTorch returns NaN too.
-    """
-    if reduction == "mean" and denominator is not None and not is_torch(loss):
-        with np.errstate(invalid="ignore", divide="ignore"):
-            return reduce(loss, reduction, denominator=denominator)
-    return reduce(loss, reduction, denominator=denominator)
-
-
-def upstream_safe(loss_like, reduction, grad_output, denominator=None):
-    """:func:`~lossbook._reduction.upstream`; a zero ``denominator`` is replaced by 1.
-
-    Only used where every term is then multiplied by a zero weight (all samples ignored):
-    PyTorch's gradient is 0 there, not NaN.
-    """
-    if reduction == "mean" and denominator is not None and _is_zero(denominator):
-        denominator = 1.0
-    return upstream(loss_like, reduction, grad_output, denominator=denominator)
 
 
 def class_axis(x) -> int:

@@ -232,7 +232,7 @@ SPECS = (
                "Recognition, ECCV 2016"),
         chapter="mnist_features",
         params=(),
-        notes="Centres are updated by center_update (Eq. 4, alpha=0.5), not by their gradient.",
+        # the centres are updated by center_update (Eq. 4, alpha=0.5), not by their gradient
         extra={"update": center_update, "update_params": (Param("alpha", 0.5, 0.0, 1.0),)},
     ),
 )

@@ -1052,13 +1052,12 @@ SPECS = (
                       select=_first_column)),
     _spec("ghm_c_loss", "D5", "梯度均衡损失(分类)",
           "mmdet GHMC(bins=10, momentum=0, use_sigmoid=True), transcribed in torch", _GHM_PAPER,
-          example=_ghm_c_example, params=(Param("bins", 10, 2, 30),), curve=None,
-          notes="The weights are batch statistics: examples keep every gradient norm near a bin centre."),
+          # the weights are batch statistics: the examples keep every gradient norm near a bin centre
+          example=_ghm_c_example, params=(Param("bins", 10, 2, 30),), curve=None),
     _spec("ghm_r_loss", "D5", "梯度均衡损失(回归)",
           "mmdet GHMR(mu=0.02, bins=10, momentum=0), transcribed in torch", _GHM_PAPER,
           example=_ghm_r_example, params=(Param("mu", 0.02, 0.005, 1.0, log=True), Param("bins", 10, 2, 30)),
-          curve=None,
-          notes="The weights are batch statistics: examples keep every gradient norm near a bin centre."),
+          curve=None),  # batch-statistic weights, as for ghm_c_loss
     _spec("poly1_loss", "D6", "多项式损失 Poly-1", "F.cross_entropy(z, y) + epsilon * (1 - p_y) (FD only)",
           _POLY_PAPER, example=_multiclass_example(epsilon=2.0),
           params=(Param("epsilon", 1.0, -1.0, 5.0, doc="leading-coefficient shift"),), curve=_TRUE_LOGIT),

@@ -17,9 +17,9 @@ import numpy as np
 from .. import _validate as check
 from .._backend import Numpy, is_torch, namespace
 from .._examples import real, rng
-from .._reduction import check_reduction, upstream
+from .._reduction import check_reduction, reduce, upstream
 from .._spec import Curve, Family, Kink, Param, Spec
-from ._common import aux_array, cast_like, class_axis, expand_classes, reduce_safe, upstream_safe
+from ._common import aux_array, cast_like, class_axis, expand_classes
 
 __all__ = [
     "entropy", "entropy_grad", "cross_entropy", "cross_entropy_grad", "nll_loss", "nll_loss_grad",
@@ -200,7 +200,7 @@ def cross_entropy(input, target, *, weight=None, ignore_index: int = -100,
     ax = class_axis(x)
     log_p = xp.log_softmax(x, axis=ax)
     loss = -xp.sum(u * log_p, axis=ax)
-    return reduce_safe(loss, reduction, denominator)
+    return reduce(loss, reduction, denominator=denominator)
 
 
 def cross_entropy_grad(input, target, *, weight=None, ignore_index: int = -100,
@@ -221,7 +221,7 @@ def cross_entropy_grad(input, target, *, weight=None, ignore_index: int = -100,
     ax = class_axis(x)
     p = xp.softmax(x, axis=ax)
     u_total = xp.sum(u, axis=ax, keepdims=True)          # shaped like the loss, plus the class axis
-    g = upstream_safe(xp.squeeze(u_total, ax), reduction, grad_output, denominator)
+    g = upstream(xp.squeeze(u_total, ax), reduction, grad_output, denominator=denominator)
     return (u_total * p - u) * _unsqueeze(g, ax)
 
 
@@ -276,7 +276,7 @@ def nll_loss(input, target, *, weight=None, ignore_index: int = -100, reduction:
     x, u, denominator = _nll_setup(input, target, weight, ignore_index, reduction)
     xp = namespace(x)
     loss = -xp.sum(u * x, axis=class_axis(x))
-    return reduce_safe(loss, reduction, denominator)
+    return reduce(loss, reduction, denominator=denominator)
 
 
 def nll_loss_grad(input, target, *, weight=None, ignore_index: int = -100, reduction: str = "mean",
@@ -292,7 +292,7 @@ def nll_loss_grad(input, target, *, weight=None, ignore_index: int = -100, reduc
     x, u, denominator = _nll_setup(input, target, weight, ignore_index, reduction)
     xp = namespace(x)
     ax = class_axis(x)
-    g = upstream_safe(xp.sum(u, axis=ax), reduction, grad_output, denominator)
+    g = upstream(xp.sum(u, axis=ax), reduction, grad_output, denominator=denominator)
     return -u * _unsqueeze(g, ax)
 
 
@@ -356,7 +356,7 @@ def entropy(input, *, dim: int = -1, base: float | None = None, reduction: str =
     p, dim, scale = _entropy_setup(input, dim, base, reduction)
     xp = namespace(p)
     h = -xp.sum(xp.xlogy(p, p), axis=dim) * scale
-    return reduce_safe(h, reduction)
+    return reduce(h, reduction)
 
 
 def entropy_grad(input, *, dim: int = -1, base: float | None = None, reduction: str = "mean",
@@ -380,11 +380,12 @@ def entropy_grad(input, *, dim: int = -1, base: float | None = None, reduction: 
 
 
 # --- B2: Kullback-Leibler divergence ---------------------------------------------------
-_KL_REDUCTIONS = ("none", "batchmean", "mean", "sum")
+#: kl_div's reductions (its spec declares them): PyTorch's default 'mean' and 'batchmean'.
+_KL_REDUCTIONS = ("mean", "sum", "none", "batchmean")
 
 
 def _kl_setup(input, target, reduction, log_target):
-    check.choice(reduction, "reduction", _KL_REDUCTIONS)
+    check_reduction(reduction, _KL_REDUCTIONS)
     x = check.floating(input, "input")
     check.nonempty(x, "input")
     t = check.floating(target, "target")
@@ -401,12 +402,6 @@ def _kl_setup(input, target, reduction, log_target):
         else:
             check.probabilities(t, "target")
     return x, cast_like(t, x)
-
-
-def _kl_reduce_denominator(x, reduction):
-    if reduction == "batchmean":
-        return x.shape[0] if x.ndim else 1
-    return None
 
 
 def kl_div(input, target, *, reduction: str = "mean", log_target: bool = False):
@@ -456,9 +451,7 @@ def kl_div(input, target, *, reduction: str = "mean", log_target: bool = False):
     x, t = _kl_setup(input, target, reduction, log_target)
     xp = namespace(x)
     loss = xp.exp(t) * (t - x) if log_target else xp.xlogy(t, t) - t * x
-    if reduction == "batchmean":
-        return xp.sum(loss) / _kl_reduce_denominator(x, reduction)
-    return reduce_safe(loss, reduction)
+    return reduce(loss, reduction, accepted=_KL_REDUCTIONS)
 
 
 def kl_div_grad(input, target, *, reduction: str = "mean", log_target: bool = False,
@@ -475,11 +468,7 @@ def kl_div_grad(input, target, *, reduction: str = "mean", log_target: bool = Fa
     x, t = _kl_setup(input, target, reduction, log_target)
     xp = namespace(x)
     p = xp.exp(t) if log_target else t
-    if reduction == "batchmean":
-        g = upstream(x, "mean", grad_output, denominator=_kl_reduce_denominator(x, reduction))
-    else:
-        g = upstream(x, reduction, grad_output)
-    return -p * g
+    return -p * upstream(x, reduction, grad_output, accepted=_KL_REDUCTIONS)
 
 
 # --- B5: binary cross-entropy -----------------------------------------------------------
@@ -560,7 +549,7 @@ def binary_cross_entropy(input, target, *, weight=None, reduction: str = "mean")
     loss = -(t * _clamped_log(xp, x) + (1.0 - t) * _clamped_log1m(xp, x))
     if w is not None:
         loss = loss * w
-    return reduce_safe(loss, reduction)
+    return reduce(loss, reduction)
 
 
 def binary_cross_entropy_grad(input, target, *, weight=None, reduction: str = "mean",
@@ -637,7 +626,7 @@ def binary_cross_entropy_with_logits(input, target, *, weight=None, pos_weight=N
     loss = (1.0 - t) * x + coef * xp.softplus(-x)
     if w is not None:
         loss = loss * w
-    return reduce_safe(loss, reduction)
+    return reduce(loss, reduction)
 
 
 def binary_cross_entropy_with_logits_grad(input, target, *, weight=None, pos_weight=None,
@@ -710,7 +699,7 @@ def logistic_loss(input, target, *, reduction: str = "mean"):
     array([0.69314718, 2.12692801])
     """
     f, y = _margin_setup(input, target, reduction)
-    return reduce_safe(namespace(f).softplus(-y * f), reduction)
+    return reduce(namespace(f).softplus(-y * f), reduction)
 
 
 def logistic_loss_grad(input, target, *, reduction: str = "mean", grad_output=None):
@@ -856,14 +845,15 @@ SPECS = (
          reference="torch.nn.functional.cross_entropy(input, target, weight, ignore_index, "
                    "reduction, label_smoothing); sklearn.metrics.log_loss",
          paper="Shannon 1948; label smoothing: Szegedy et al., CVPR 2016, arXiv:1512.00567",
-         chapter=_B, aliases=("softmax_cross_entropy", "categorical_cross_entropy")),
+         chapter=_B, aliases=("softmax_cross_entropy", "categorical_cross_entropy"),
+         reduction_kind="weighted"),
     Spec(name="nll_loss", value=nll_loss, grad=nll_loss_grad, family="information",
          catalog_id="B3", example=_nll_example, curve=None, chinese="负对数似然损失",
          extreme=lambda seed: ((np.array([[-1e4, -1e-4, -50.0], [-3.0, -2e4, -0.1]]),
                                 np.array([0, 1])), {}),
          reference="torch.nn.functional.nll_loss(input, target, weight, ignore_index, reduction)",
          paper="Fisher 1922 (maximum likelihood)", chapter=_B,
-         aliases=("negative_log_likelihood",)),
+         aliases=("negative_log_likelihood",), reduction_kind="weighted"),
     Spec(name="entropy", value=entropy, grad=entropy_grad, family="information",
          catalog_id="B1", example=_entropy_example, extreme=_entropy_extreme,
          curve=Curve("p (one term -p log p of H)", (0.005, 0.98),
@@ -879,7 +869,7 @@ SPECS = (
          reference="torch.nn.functional.kl_div(input=log q, target=p, reduction='batchmean', "
                    "log_target); scipy.special.rel_entr(p, q)",
          paper="Kullback & Leibler, On Information and Sufficiency, Ann. Math. Statist. 1951",
-         chapter=_B, aliases=("kl_divergence",)),
+         chapter=_B, aliases=("kl_divergence",), reductions=_KL_REDUCTIONS),
     Spec(name="binary_cross_entropy", value=binary_cross_entropy, grad=binary_cross_entropy_grad,
          family="information", catalog_id="B5", example=_bce_example, extreme=_bce_extreme,
          curve=Curve("p (target t = 1)", (0.002, 0.98),

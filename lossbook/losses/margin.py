@@ -15,9 +15,9 @@ import numpy as np
 from .. import _validate as check
 from .._backend import namespace
 from .._examples import real, rng
-from .._reduction import check_reduction, upstream
+from .._reduction import check_reduction, reduce, upstream
 from .._spec import Curve, Family, Kink, Param, Spec
-from ._common import aux_array, cast_like, class_axis, reduce_safe
+from ._common import aux_array, cast_like, class_axis
 
 __all__ = [
     "zero_one_loss", "zero_one_loss_grad", "perceptron_loss", "perceptron_loss_grad",
@@ -76,7 +76,7 @@ def zero_one_loss(input, target, *, reduction: str = "mean"):
     array([0., 1., 1.])
     """
     f, y, m = _setup(input, target, reduction)
-    return reduce_safe(namespace(f).where(m <= 0, 1.0, 0.0, like=f), reduction)
+    return reduce(namespace(f).where(m <= 0, 1.0, 0.0, like=f), reduction)
 
 
 def zero_one_loss_grad(input, target, *, reduction: str = "mean", grad_output=None):
@@ -129,7 +129,7 @@ def perceptron_loss(input, target, *, reduction: str = "mean"):
     array([0. , 0.5])
     """
     f, y, m = _setup(input, target, reduction)
-    return reduce_safe(namespace(f).maximum(-m, 0.0), reduction)
+    return reduce(namespace(f).maximum(-m, 0.0), reduction)
 
 
 def perceptron_loss_grad(input, target, *, reduction: str = "mean", grad_output=None):
@@ -184,7 +184,7 @@ def hinge_loss(input, target, *, reduction: str = "mean"):
     array([0. , 0.5, 2. ])
     """
     f, y, m = _setup(input, target, reduction)
-    return reduce_safe(namespace(f).maximum(1.0 - m, 0.0), reduction)
+    return reduce(namespace(f).maximum(1.0 - m, 0.0), reduction)
 
 
 def hinge_loss_grad(input, target, *, reduction: str = "mean", grad_output=None):
@@ -234,7 +234,7 @@ def squared_hinge_loss(input, target, *, reduction: str = "mean"):
     """
     f, y, m = _setup(input, target, reduction)
     h = namespace(f).maximum(1.0 - m, 0.0)
-    return reduce_safe(h * h, reduction)
+    return reduce(h * h, reduction)
 
 
 def squared_hinge_loss_grad(input, target, *, reduction: str = "mean", grad_output=None):
@@ -290,7 +290,7 @@ def exponential_loss(input, target, *, reduction: str = "mean"):
     array([1.        , 2.71828183])
     """
     f, y, m = _setup(input, target, reduction)
-    return reduce_safe(namespace(f).exp(-m), reduction)
+    return reduce(namespace(f).exp(-m), reduction)
 
 
 def exponential_loss_grad(input, target, *, reduction: str = "mean", grad_output=None):
@@ -351,7 +351,7 @@ def hinge_embedding_loss(input, target, *, margin: float = 1.0, reduction: str =
     delta = _check_margin(margin)
     x, y, _ = _setup(input, target, reduction)
     xp = namespace(x)
-    return reduce_safe(xp.where(y > 0, x, xp.maximum(delta - x, 0.0)), reduction)
+    return reduce(xp.where(y > 0, x, xp.maximum(delta - x, 0.0)), reduction)
 
 
 def hinge_embedding_loss_grad(input, target, *, margin: float = 1.0, reduction: str = "mean",
@@ -452,7 +452,7 @@ def multi_margin_loss(input, target, *, p: int = 1, margin: float = 1.0, weight=
     xp = namespace(z)
     terms = h if p == 1 else h * h
     loss = xp.sum(terms * w_y, axis=-1) / n_classes
-    return reduce_safe(loss, reduction)
+    return reduce(loss, reduction)
 
 
 def multi_margin_loss_grad(input, target, *, p: int = 1, margin: float = 1.0, weight=None,

@@ -20,7 +20,7 @@ import numpy as np
 from .. import _validate as check
 from .._backend import is_torch, namespace
 from .._examples import real, rng
-from .._reduction import reduce, upstream
+from .._reduction import reduce, root, root_upstream, upstream
 from .._spec import Curve, Family, Kink, Param, Spec
 
 __all__ = [
@@ -226,27 +226,6 @@ def mse_loss_grad(input, target, *, reduction: str = "mean", grad_output=None):
 
 
 # --- E4 ---------------------------------------------------------------------------------
-def _inverse_root(xp, m):
-    """``1/sqrt(m)`` where ``m > 0`` and 0 where ``m == 0`` (the subgradient convention)."""
-    positive = m > 0
-    root = xp.sqrt(xp.where(positive, m, 1.0))
-    return xp.where(positive, 1.0 / root, 0.0)
-
-
-def _root_chain(m, grad_output):
-    """The incoming gradient of :math:`\\sqrt m` passed on to :math:`m`: :math:`g/(2\\sqrt m)`,
-    and 0 where :math:`m = 0` (the subgradient convention of the root metrics)."""
-    xp = namespace(m)
-    if grad_output is None:
-        g = xp.ones_like(m)
-    else:
-        g = xp.asarray(grad_output, like=m)
-        if tuple(g.shape) != tuple(m.shape):
-            raise ValueError(f"grad_output must have the shape of the value {tuple(m.shape)}, "
-                             f"got {tuple(g.shape)}")
-    return 0.5 * g * _inverse_root(xp, m)
-
-
 def rmse_loss(input, target, *, reduction: str = "mean"):
     r"""Root mean squared error: the square root of :func:`mse_loss`, in the units of the target.
 
@@ -286,7 +265,7 @@ def rmse_loss(input, target, *, reduction: str = "mean"):
     2.23606797749979
     """
     x, t = _pair(input, target, "rmse_loss")
-    return namespace(x).sqrt(mse_loss(x, t, reduction=reduction))
+    return root(mse_loss(x, t, reduction=reduction))
 
 
 def rmse_loss_grad(input, target, *, reduction: str = "mean", grad_output=None):
@@ -299,7 +278,7 @@ def rmse_loss_grad(input, target, *, reduction: str = "mean", grad_output=None):
     """
     x, t = _pair(input, target, "rmse_loss")
     m = mse_loss(x, t, reduction=reduction)
-    return mse_loss_grad(x, t, reduction=reduction, grad_output=_root_chain(m, grad_output))
+    return mse_loss_grad(x, t, reduction=reduction, grad_output=root_upstream(m, grad_output))
 
 
 # --- E5 ---------------------------------------------------------------------------------
@@ -571,7 +550,7 @@ def rmsle_loss(input, target, *, reduction: str = "mean"):
     """
     x, t = _pair(input, target, "rmsle_loss")
     _log1p_pair(x, t, "rmsle_loss")
-    return namespace(x).sqrt(msle_loss(x, t, reduction=reduction))
+    return root(msle_loss(x, t, reduction=reduction))
 
 
 def rmsle_loss_grad(input, target, *, reduction: str = "mean", grad_output=None):
@@ -585,7 +564,7 @@ def rmsle_loss_grad(input, target, *, reduction: str = "mean", grad_output=None)
     x, t = _pair(input, target, "rmsle_loss")
     _log1p_pair(x, t, "rmsle_loss")
     m = msle_loss(x, t, reduction=reduction)
-    return msle_loss_grad(x, t, reduction=reduction, grad_output=_root_chain(m, grad_output))
+    return msle_loss_grad(x, t, reduction=reduction, grad_output=root_upstream(m, grad_output))
 
 
 # --- E8 ---------------------------------------------------------------------------------
@@ -934,9 +913,6 @@ def _spec(name, catalog_id, chinese, reference, paper="", **kwargs):
                 paper=paper, **kwargs)
 
 
-_ROOT_NOTE = ("reduction='sum' is the root of the summed squares (sqrt(n) times 'mean', not n "
-              "times); 'none' is the per-element root, |r|")
-
 #: This module's part of the catalog; the registry enrols its SPECS under it.
 FAMILY = Family(key="regression", title="Regression losses and metrics", part="E",
                 chapters=("regression",))
@@ -955,8 +931,7 @@ SPECS = (
           example=_residual_example(avoid=())),
     _spec("rmse_loss", "E4", "均方根误差",
           "sklearn.metrics.root_mean_squared_error; keras.metrics.RootMeanSquaredError",
-          aliases=("rmse",), example=_residual_example(avoid=()), notes=_ROOT_NOTE,
-          extra={"reduction": "root"},
+          aliases=("rmse",), example=_residual_example(avoid=()), reduction_kind="root",
           kinks=(Kink((_k([1.5, -2.0]), _k([1.5, -2.0])), {}, _k([0.0, 0.0]),
                       "subgradient 0 where RMSE = 0 (the derivative of sqrt at 0 is infinite)"),)),
     _spec("mape_loss", "E5", "平均绝对百分比误差",
@@ -977,7 +952,7 @@ SPECS = (
           aliases=("msle",), example=_log_example, extreme=_log_extreme, curve=_RLOG),
     _spec("rmsle_loss", "E7", "均方根对数误差", "sklearn.metrics.root_mean_squared_log_error",
           aliases=("rmsle",), example=_log_example, extreme=_log_extreme, curve=_RLOG,
-          notes=_ROOT_NOTE, extra={"reduction": "root"},
+          reduction_kind="root",
           kinks=(Kink((_k([0.5, 3.0]), _k([0.5, 3.0])), {}, _k([0.0, 0.0]),
                       "subgradient 0 where RMSLE = 0"),)),
     _spec("huber_loss", "E8", "Huber 损失", "torch.nn.functional.huber_loss; keras.losses.Huber",
