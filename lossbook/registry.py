@@ -5,9 +5,18 @@
 is derived from this list: :data:`REGISTRY`, :data:`FAMILIES`, the top-level names
 ``lossbook.<name>`` and ``lossbook.<name>_grad``, the tests, the catalog and the API page.
 Adding a family is one module and one line here.
+
+To try a family module before it is listed (and to test that the harness enrols any family:
+``tests/test_family_enrolment.py``), name it in the environment variable
+``LOSSBOOK_EXTRA_FAMILIES`` (importable module names, comma-separated) before ``lossbook`` is
+imported: it is appended to :data:`FAMILY_MODULES` and checked like the others. Such a module
+imports from ``lossbook``'s submodules (``lossbook._spec``, ``lossbook.losses...``), not from
+the package, which is still being imported.
 """
 from __future__ import annotations
 
+import importlib
+import os
 from types import ModuleType
 
 from . import activations
@@ -17,8 +26,23 @@ from .losses import embedding, imbalance, information, margin, regression
 __all__ = ["REGISTRY", "FAMILY_MODULES", "FAMILIES", "Spec", "Param", "Kink", "Curve", "Family",
            "get", "names", "build"]
 
-#: The family modules, in catalog order: the only list of them.
-FAMILY_MODULES: tuple[ModuleType, ...] = (activations, information, margin, imbalance, regression, embedding)
+
+
+def _extra_families() -> tuple[ModuleType, ...]:
+    """The modules named by ``LOSSBOOK_EXTRA_FAMILIES`` (none when it is unset or empty)."""
+    modules = []
+    for name in filter(None, (n.strip() for n in os.environ.get("LOSSBOOK_EXTRA_FAMILIES", "").split(","))):
+        try:
+            modules.append(importlib.import_module(name))
+        except ImportError as err:
+            raise RuntimeError(f"LOSSBOOK_EXTRA_FAMILIES names {name!r}, which cannot be imported: {err}") from err
+    return tuple(modules)
+
+
+#: The family modules, in catalog order: the only list of them (plus any named by
+#: ``LOSSBOOK_EXTRA_FAMILIES``, see the module docstring).
+FAMILY_MODULES: tuple[ModuleType, ...] = (activations, information, margin, imbalance, regression,
+                                          embedding) + _extra_families()
 
 
 def build(modules=FAMILY_MODULES) -> tuple[dict[str, Family], dict[str, Spec]]:
