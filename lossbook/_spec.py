@@ -113,9 +113,9 @@ class Spec:
     """A registry entry. See the module docstring.
 
     For a loss (a function with a ``reduction`` argument), ``reductions`` are the values of
-    ``reduction`` it accepts, its default first (:data:`lossbook._reduction.REDUCTIONS`
-    unless declared; :func:`~lossbook.kl_div` adds ``'batchmean'``), and ``reduction_kind``
-    (a key of :data:`lossbook._reduction.KINDS`) says how its value is reduced:
+    ``reduction`` it accepts, its default first (``('mean', 'sum', 'none')`` unless declared;
+    :func:`~lossbook.kl_div` adds ``'batchmean'``), and ``reduction_kind`` (a key of
+    ``lossbook._reduction.KINDS``) says how its value is reduced:
     ``'elementwise'`` (the mean divides by the number of elements), ``'weighted'`` (by the
     total weight; NaN over none) or ``'root'`` (RMSE: the root of the reduced squares). The
     checker and the tests try every declared reduction and ask the kind what to expect.
