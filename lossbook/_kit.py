@@ -373,6 +373,8 @@ def number(value, name: str, interval: str = "(-inf, inf)", *, integer: bool = F
     if not (ok and _inside(value, interval)):
         noun = "integer" if integer else "number"
         words = _bounds(interval)
+        if integer and words == "at least 1":
+            words = "positive"
         if words in ("positive", "non-negative"):
             expected = f"a {words} {noun}"
         elif words:

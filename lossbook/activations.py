@@ -429,9 +429,7 @@ def softmax_jacobian(input):
     array([[ 0.25, -0.25],
            [-0.25,  0.25]])
     """
-    x = kit.floating(input, "input")
-    if x.ndim != 1:
-        raise ValueError(f"input must be 1-D for softmax_jacobian, got shape {tuple(x.shape)}")
+    x = kit.has_ndim(kit.floating(input, "input"), "input", "(C,) (1-D)", allowed=(1,))
     xp = namespace(x)
     s = softmax(x)
     eye = xp.one_hot(_arange(x), x.shape[0], s)
@@ -756,9 +754,7 @@ def maxout_grad(input, num_pieces: int = 2, *, grad_output=None):
     if grad_output is None:
         g = xp.ones_like(winner[..., 0])
     else:
-        g = xp.asarray(grad_output, like=x)
-        if tuple(g.shape) != out_shape:
-            raise ValueError(f"grad_output must have the output's shape {out_shape}, got {tuple(g.shape)}")
+        g = kit.has_shape(xp.asarray(grad_output, like=x), "grad_output", out_shape, " (the output's shape)")
     return xp.reshape(winner * g[..., None], tuple(x.shape))
 
 

@@ -25,7 +25,7 @@ def _center_args(input, target, centers, names=("input", "target", "centers")):
     kit.has_ndim(x, x_name, "(batch, features)", allowed=(2,))
     kit.nonempty(x, x_name)
     kit.has_ndim(c, c_name, f"(num_classes, {x.shape[1]}) to match {x_name}", allowed=(2,))
-    kit.has_shape(c, c_name, (c.shape[0], x.shape[1]), f" (one centre per class, with {x_name}'s features)")
+    kit.has_shape(c, c_name, (c.shape[0], x.shape[1]), f" (one row per class, as many columns as {x_name})")
     kit.same_dtype(x, c, x_name, c_name)
     y = kit.class_targets(x, target, c.shape[0], (x.shape[0],), names=(x_name, y_name),
                           hint=f" (one label per row of {x_name})")

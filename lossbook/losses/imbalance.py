@@ -111,9 +111,7 @@ def _class_alpha(alpha, z, num_classes):
     if isinstance(alpha, numbers.Real) and not isinstance(alpha, bool):
         return kit.number(alpha, "alpha", "[0, inf)")
     a = np.asarray(kit.to_numpy(alpha), dtype=np.float64)
-    if a.ndim != 1 or a.shape[0] != num_classes:
-        raise ValueError(f"alpha must be None, a number or one weight per class (shape ({num_classes},)), "
-                         f"got shape {a.shape}")
+    kit.has_shape(a, "alpha", (num_classes,), " (or be None or a number: one weight per class)")
     if np.isnan(a).any() or (a < 0).any():
         raise ValueError("alpha must hold non-negative per-class weights")
     return namespace(z).asarray(a, like=z)

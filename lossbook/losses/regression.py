@@ -13,12 +13,10 @@ say which convention they pick and why.
 """
 from __future__ import annotations
 
-import math
-
 import numpy as np
 
 from .. import _kit as kit
-from .._backend import namespace
+from .._backend import LOG2, namespace
 from .._kit import f64, real, rng
 from .._reduction import reduce, upstream
 from .._spec import Curve, Family, Kink, Param
@@ -30,8 +28,6 @@ __all__ = [
     "huber_loss", "huber_loss_grad", "smooth_l1_loss", "smooth_l1_loss_grad",
     "log_cosh_loss", "log_cosh_loss_grad", "quantile_loss", "quantile_loss_grad",
 ]
-
-_LOG2 = math.log(2.0)
 
 
 def _pair(input, target):
@@ -754,7 +750,7 @@ def log_cosh_loss(input, target, *, reduction: str = "mean"):
     x, t = _pair(input, target)
     xp = namespace(x)
     a = xp.abs(x - t)
-    return reduce(a + xp.log1p(xp.exp(-2.0 * a)) - _LOG2, reduction)
+    return reduce(a + xp.log1p(xp.exp(-2.0 * a)) - LOG2, reduction)
 
 
 def log_cosh_loss_grad(input, target, *, reduction: str = "mean", grad_output=None):
