@@ -257,6 +257,7 @@ def leaky_relu(input, negative_slope: float = 0.01):
     array([-0.02,  3.  ])
     """
     x = kit.floating(input, "input")
+    kit.number(negative_slope, "negative_slope")
     return namespace(x).where(x > 0, x, negative_slope * x)
 
 
@@ -268,6 +269,7 @@ def leaky_relu_grad(input, negative_slope: float = 0.01, *, grad_output=None):
         f'(x) = \begin{cases} 1 & x > 0 \\ a & x \le 0 \end{cases}
     """
     x = kit.floating(input, "input")
+    kit.number(negative_slope, "negative_slope")
     return namespace(x).where(x > 0, 1.0, negative_slope, like=x) * elementwise_upstream(x, grad_output)
 
 
@@ -630,6 +632,7 @@ def softplus(input, beta: float = 1.0, threshold: float = 20.0):
     """
     x = kit.floating(input, "input")
     kit.number(beta, "beta", "(0, inf)")
+    kit.number(threshold, "threshold")
     xp = namespace(x)
     bx = beta * x
     return xp.where(bx > threshold, x, xp.softplus(bx) / beta)
@@ -644,6 +647,7 @@ def softplus_grad(input, beta: float = 1.0, threshold: float = 20.0, *, grad_out
     """
     x = kit.floating(input, "input")
     kit.number(beta, "beta", "(0, inf)")
+    kit.number(threshold, "threshold")
     xp = namespace(x)
     bx = beta * x
     return xp.where(bx > threshold, 1.0, xp.sigmoid(bx)) * elementwise_upstream(x, grad_output)
@@ -762,7 +766,7 @@ def maxout_grad(input, num_pieces: int = 2, *, grad_output=None):
 def _beta_like(x, beta):
     xp = namespace(x)
     if isinstance(beta, (int, float)):
-        return xp.asarray(float(beta), like=x)
+        return xp.asarray(kit.number(beta, "beta"), like=x)
     return kit.same_kind(x, kit.floating(beta, "beta"), "input", "beta")
 
 
@@ -907,6 +911,7 @@ def elu(input, alpha: float = 1.0):
     array([-0.63212056,  2.        ])
     """
     x = kit.floating(input, "input")
+    kit.number(alpha, "alpha")
     xp = namespace(x)
     return xp.where(x > 0, x, alpha * xp.expm1(xp.minimum(x, 0.0)))
 
@@ -919,6 +924,7 @@ def elu_grad(input, alpha: float = 1.0, *, grad_output=None):
         f'(x) = \begin{cases} 1 & x > 0 \\ \alpha\,e^{x} & x \le 0 \end{cases}
     """
     x = kit.floating(input, "input")
+    kit.number(alpha, "alpha")
     xp = namespace(x)
     return xp.where(x > 0, 1.0, alpha * xp.exp(xp.minimum(x, 0.0))) * elementwise_upstream(x, grad_output)
 
@@ -1184,6 +1190,12 @@ def hardswish_grad(input, *, grad_output=None):
     return d * elementwise_upstream(x, grad_output)
 
 
+def _hardtanh_bounds(min_val, max_val):
+    kit.number(min_val, "min_val")
+    if not min_val < kit.number(max_val, "max_val"):
+        raise ValueError(f"max_val must be greater than min_val, got min_val={min_val} and max_val={max_val}")
+
+
 def hardtanh(input, min_val: float = -1.0, max_val: float = 1.0):
     r"""Hard tanh: the identity clipped to ``[min_val, max_val]``.
 
@@ -1210,8 +1222,7 @@ def hardtanh(input, min_val: float = -1.0, max_val: float = 1.0):
     array([-1. ,  0.5,  1. ])
     """
     x = kit.floating(input, "input")
-    if not min_val < max_val:
-        raise ValueError(f"min_val must be smaller than max_val, got {min_val} and {max_val}")
+    _hardtanh_bounds(min_val, max_val)
     return namespace(x).clip(x, min_val, max_val)
 
 
@@ -1223,6 +1234,7 @@ def hardtanh_grad(input, min_val: float = -1.0, max_val: float = 1.0, *, grad_ou
         f'(x) = \mathbb 1[a < x < b]
     """
     x = kit.floating(input, "input")
+    _hardtanh_bounds(min_val, max_val)
     xp = namespace(x)
     return xp.where((x > min_val) & (x < max_val), 1.0, 0.0, like=x) * elementwise_upstream(x, grad_output)
 
@@ -1279,13 +1291,15 @@ _spec = kit.spec_factory(FAMILY, globals(), curve=Curve("x", (-6.0, 6.0)), examp
 SPECS = (
     _spec("identity", "A1", "恒等(线性)激活函数", "torch.nn.Identity; keras.activations.linear", chapter=_SAT),
     _spec("sigmoid", "A2", "Sigmoid 函数", "torch.sigmoid; scipy.special.expit",
-          "LeCun, Bottou, Orr & Müller, Efficient BackProp, 1998", chapter=_SAT, example=_unary(low=-8, high=8)),
+          "LeCun, Bottou, Orr & Müller, Efficient BackProp, 1998",
+          chapter=_SAT, example=_unary(low=-8, high=8)),
     _spec("tanh", "A3", "双曲正切函数", "torch.tanh; numpy.tanh",
           "LeCun, Bottou, Orr & Müller, Efficient BackProp, 1998", chapter=_SAT),
     _spec("softsign", "A10", "Softsign 函数", "torch.nn.functional.softsign",
           "Glorot & Bengio, AISTATS 2010", chapter=_SAT),
     _spec("hardsigmoid", "A19", "硬 Sigmoid 函数", "torch.nn.functional.hardsigmoid",
-          "Howard et al., Searching for MobileNetV3, ICCV 2019, arXiv:1905.02244", chapter=_SAT, in_seeds=False,
+          "Howard et al., Searching for MobileNetV3, ICCV 2019, arXiv:1905.02244",
+          chapter=_SAT, in_seeds=False,
           example=_unary(avoid=(-3.0, 3.0), low=-5, high=5),
           kinks=(Kink((f64(-3.0),), {}, f64(0.0), "boundary: 0, as in PyTorch"),
                  Kink((f64(3.0),), {}, f64(0.0), "boundary: 0, as in PyTorch"))),
@@ -1302,18 +1316,21 @@ SPECS = (
           params=(Param("negative_slope", 0.01, 0.0, 0.5),), example=_unary(negative_slope=0.2),
           kinks=(Kink((f64(0.0),), {}, f64(0.01), "negative_slope at 0, as in PyTorch"),)),
     _spec("prelu", "A6", "参数化修正线性单元", "torch.nn.functional.prelu",
-          "He, Zhang, Ren & Sun, Delving Deep into Rectifiers, ICCV 2015, arXiv:1502.01852", chapter=_RECT,
+          "He, Zhang, Ren & Sun, Delving Deep into Rectifiers, ICCV 2015, arXiv:1502.01852",
+          chapter=_RECT,
           wrt=(0, 1), params=(Param("weight", 0.25, -0.5, 1.0, doc="the learned slope"),),
           curve=Curve("x", (-6.0, 6.0), call=lambda x, p: ((x, f64(p["weight"]).reshape(1)), {})),
           example=lambda seed: ((real(seed, (4, 3, 2)), real(seed + 1, (3,), 0.05, 0.6, avoid=())), {}),
           kinks=(Kink((f64([[0.0, 1.0]]), f64([0.25])), {}, (f64([[0.25, 1.0]]), f64([0.0])),
                       "input gradient a, weight gradient 0 at x = 0, as in PyTorch"),)),
     _spec("elu", "A15", "指数线性单元", "torch.nn.functional.elu",
-          "Clevert, Unterthiner & Hochreiter, ICLR 2016, arXiv:1511.07289", chapter=_RECT, in_seeds=False,
+          "Clevert, Unterthiner & Hochreiter, ICLR 2016, arXiv:1511.07289",
+          chapter=_RECT, in_seeds=False,
           params=(Param("alpha", 1.0, 0.1, 3.0),), example=_unary(alpha=1.7),
           kinks=(Kink((f64(0.0),), {}, f64(1.0), "negative branch (alpha) at 0, as in PyTorch"),)),
     _spec("selu", "A16", "缩放指数线性单元", "torch.nn.functional.selu",
-          "Klambauer et al., Self-Normalizing Neural Networks, NeurIPS 2017, arXiv:1706.02515", chapter=_RECT,
+          "Klambauer et al., Self-Normalizing Neural Networks, NeurIPS 2017, arXiv:1706.02515",
+          chapter=_RECT,
           in_seeds=False,
           kinks=(Kink((f64(0.0),), {}, f64(SELU_SCALE * SELU_ALPHA), "negative branch at 0, as in PyTorch"),)),
     _spec("softplus", "A11", "Softplus 函数", "torch.nn.functional.softplus",
@@ -1326,19 +1343,23 @@ SPECS = (
           example=lambda seed: ((real(seed, (3, 12), avoid=()), ), {"num_pieces": 3}),
           kinks=(Kink((f64([1.0, 1.0]),), {}, f64([1.0, 0.0]), "ties go to the first piece, as torch.max"),)),
     _spec("swish", "A14", "Swish 函数", "x * torch.sigmoid(beta * x); torch.nn.functional.silu for beta = 1",
-          "Ramachandran, Zoph & Le, Searching for Activation Functions, 2017, arXiv:1710.05941", chapter=_RECT,
+          "Ramachandran, Zoph & Le, Searching for Activation Functions, 2017, arXiv:1710.05941",
+          chapter=_RECT,
           wrt=(0, 1), params=(Param("beta", 1.0, 0.1, 10.0, log=True),),
           curve=Curve("x", (-6.0, 6.0), call=lambda x, p: ((x, float(p["beta"])), {})),
           example=lambda seed: ((real(seed, (3, 5)), real(seed + 7, (5,), 0.3, 3.0, avoid=())), {})),
     _spec("silu", "A14", "Sigmoid 加权线性单元", "torch.nn.functional.silu",
-          "Elfwing, Uchibe & Doya 2017, arXiv:1702.03118; Hendrycks & Gimpel 2016", chapter=_RECT, in_seeds=False),
+          "Elfwing, Uchibe & Doya 2017, arXiv:1702.03118; Hendrycks & Gimpel 2016",
+          chapter=_RECT, in_seeds=False),
     _spec("gelu", "A17", "高斯误差线性单元", "torch.nn.functional.gelu",
-          "Hendrycks & Gimpel, Gaussian Error Linear Units (GELUs), 2016, arXiv:1606.08415", chapter=_RECT,
+          "Hendrycks & Gimpel, Gaussian Error Linear Units (GELUs), 2016, arXiv:1606.08415",
+          chapter=_RECT,
           in_seeds=False, params=(Param("approximate", "none", options=("none", "tanh")),)),
     _spec("mish", "A18", "Mish 函数", "torch.nn.functional.mish",
           "Misra, Mish, BMVC 2020, arXiv:1908.08681", chapter=_RECT, in_seeds=False),
     _spec("hardswish", "A20", "硬 Swish 函数", "torch.nn.functional.hardswish",
-          "Howard et al., Searching for MobileNetV3, ICCV 2019, arXiv:1905.02244", chapter=_RECT, in_seeds=False,
+          "Howard et al., Searching for MobileNetV3, ICCV 2019, arXiv:1905.02244",
+          chapter=_RECT, in_seeds=False,
           example=_unary(avoid=(-3.0, 3.0), low=-5, high=5),
           kinks=(Kink((f64(-3.0),), {}, f64(0.0), "outer piece's slope at -3, as PyTorch 2.13"),
                  Kink((f64(3.0),), {}, f64(1.0), "outer piece's slope at 3, as PyTorch 2.13"))),
@@ -1348,10 +1369,12 @@ SPECS = (
                  Kink((f64(6.0),), {}, f64(0.0), "boundary: 0, as in PyTorch"))),
     _spec("softmax", "A7", "Softmax 函数(归一化指数函数)", "torch.softmax; scipy.special.softmax",
           "Bridle 1990", chapter=_NORM, curve=None, example=_unary(avoid=(), dim=0)),
-    _spec("log_softmax", "A8", "对数 Softmax", "torch.nn.functional.log_softmax; scipy.special.log_softmax", chapter=_NORM,
+    _spec("log_softmax", "A8", "对数 Softmax", "torch.nn.functional.log_softmax; scipy.special.log_softmax",
+          chapter=_NORM,
           in_seeds=False, curve=None, example=_unary(avoid=(), dim=-1)),
     _spec("hardmax", "A9", "Hardmax(硬最大值)", "numpy.eye(C)[z.argmax(-1)]; ONNX Hardmax", chapter=_NORM,
           curve=None, example=_unary(avoid=())),
-    _spec("logsigmoid", "A12", "对数 Sigmoid", "torch.nn.functional.logsigmoid; scipy.special.log_expit", chapter=_NORM,
+    _spec("logsigmoid", "A12", "对数 Sigmoid", "torch.nn.functional.logsigmoid; scipy.special.log_expit",
+          chapter=_NORM,
           in_seeds=False, example=_unary(avoid=(), low=-8, high=8)),
 )

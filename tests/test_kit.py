@@ -299,3 +299,20 @@ def test_family_modules_are_built_from_the_kit(module):
     assert module.kit is kit
     assert "_validate" not in source and "def _spec(" not in source
     assert "Spec(" not in source and "Spec.of(" not in source
+
+
+def _hyper_parameters():
+    for name, spec in lossbook.REGISTRY.items():
+        for param in spec.params:
+            if param.options is None and param.name not in spec.arg_names:
+                yield name, param.name
+
+
+@pytest.mark.parametrize("name, param", list(_hyper_parameters()))
+@pytest.mark.parametrize("bad", [float("nan"), "0.5", True], ids=["nan", "string", "bool"])
+def test_every_hyper_parameter_is_checked_by_the_kit(name, param, bad):
+    spec = lossbook.REGISTRY[name]
+    args, kwargs = spec.example(0)
+    for fn in (spec.value, spec.grad):
+        with pytest.raises(ValueError, match=rf"^{param} must be "):
+            fn(*args, **{**kwargs, param: bad})
