@@ -215,11 +215,11 @@ def values_in(x, name: str, interval: str, *, what: str | None = None, hint: str
             low, high, _, _ = _interval(interval)
             if not (_inside(lo, interval) and _inside(hi, interval)):
                 if low == -math.inf:
-                    seen = f"a maximum of {hi:.6g}"
+                    seen = f"a maximum of {hi:.4g}"
                 elif high == math.inf:
-                    seen = f"a minimum of {lo:.6g}"
+                    seen = f"a minimum of {lo:.4g}"
                 else:
-                    seen = f"values in [{lo:.6g}, {hi:.6g}]"
+                    seen = f"values in [{lo:.4g}, {hi:.4g}]"
                 must = f"hold {what} " if what else "be "
                 raise ValueError(f"{name} must {must}{_bounds(interval)}{hint}, got {seen}")
     return x
