@@ -25,11 +25,17 @@ float64 scalar would silently promote a float32 computation to float64.
 """
 from __future__ import annotations
 
+import math
 import sys
 
 import numpy as np
 
-__all__ = ["namespace", "is_torch", "Numpy", "Torch", "to_numpy"]
+__all__ = ["namespace", "is_torch", "Numpy", "Torch", "to_numpy", "numel", "MIXING"]
+
+#: The one wording of the error for NumPy arrays and torch tensors in one call (the kit's
+#: ``same_kind`` puts the argument names in front of it).
+MIXING = ("cannot mix NumPy arrays and torch tensors in one call; "
+          "convert them all with torch.as_tensor or all with numpy.asarray")
 
 
 def _torch():
@@ -48,6 +54,11 @@ def to_numpy(x) -> np.ndarray:
     if is_torch(x):
         return x.detach().cpu().numpy()
     return np.asarray(x)
+
+
+def numel(x) -> int:
+    """The number of elements of an array or tensor (``x.size`` in NumPy, ``x.numel()`` in torch)."""
+    return x.numel() if is_torch(x) else int(np.size(x))
 
 
 class Numpy:
@@ -325,10 +336,13 @@ def namespace(*arrays):
     """
     kinds = {is_torch(a) for a in arrays if a is not None and not isinstance(a, (int, float))}
     if kinds == {True, False}:
-        raise TypeError("cannot mix NumPy arrays and torch tensors in one call; "
-                        "convert them all with torch.as_tensor or all with numpy.asarray")
+        raise TypeError(MIXING)
     if True in kinds:
         if not Torch._ready:
             _make_torch_namespace()
         return Torch
     return Numpy
+
+
+#: ln 2, a Python float (a NumPy scalar would promote float32 to float64).
+LOG2 = math.log(2.0)

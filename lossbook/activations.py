@@ -9,11 +9,11 @@ from __future__ import annotations
 
 import math
 
-from . import _validate as check
+from . import _kit as kit
 from ._backend import namespace
-from ._examples import real
+from ._kit import f64, real
 from ._reduction import elementwise_upstream
-from ._spec import Curve, Family, Kink, Param, Spec
+from ._spec import Curve, Family, Kink, Param
 
 __all__ = [
     "identity", "identity_grad", "sigmoid", "sigmoid_grad", "tanh", "tanh_grad",
@@ -73,7 +73,7 @@ def identity(input):
     >>> lossbook.identity(np.array([-1.5, 2.0]))
     array([-1.5,  2. ])
     """
-    x = check.floating(input, "input")
+    x = kit.floating(input, "input")
     return x * 1.0
 
 
@@ -84,7 +84,7 @@ def identity_grad(input, *, grad_output=None):
 
         f'(x) = 1
     """
-    x = check.floating(input, "input")
+    x = kit.floating(input, "input")
     return namespace(x).ones_like(x) * elementwise_upstream(x, grad_output)
 
 
@@ -122,7 +122,7 @@ def sigmoid(input):
     >>> lossbook.sigmoid(np.array([0.0, 2.0, -1000.0]))
     array([0.5       , 0.88079708, 0.        ])
     """
-    x = check.floating(input, "input")
+    x = kit.floating(input, "input")
     return namespace(x).sigmoid(x)
 
 
@@ -133,7 +133,7 @@ def sigmoid_grad(input, *, grad_output=None):
 
         \sigma'(x) = \sigma(x)\,\bigl(1 - \sigma(x)\bigr) = \sigma(x)\,\sigma(-x)
     """
-    x = check.floating(input, "input")
+    x = kit.floating(input, "input")
     xp = namespace(x)
     return xp.sigmoid(x) * xp.sigmoid(-x) * elementwise_upstream(x, grad_output)
 
@@ -167,7 +167,7 @@ def tanh(input):
     >>> lossbook.tanh(np.array([0.0, 1.0, 1000.0]))
     array([0.        , 0.76159416, 1.        ])
     """
-    x = check.floating(input, "input")
+    x = kit.floating(input, "input")
     return namespace(x).tanh(x)
 
 
@@ -178,7 +178,7 @@ def tanh_grad(input, *, grad_output=None):
 
         \tanh'(x) = 1 - \tanh^2 x
     """
-    x = check.floating(input, "input")
+    x = kit.floating(input, "input")
     t = namespace(x).tanh(x)
     return (1.0 - t * t) * elementwise_upstream(x, grad_output)
 
@@ -211,7 +211,7 @@ def relu(input):
     >>> lossbook.relu(np.array([-2.0, 0.0, 3.0]))
     array([0., 0., 3.])
     """
-    x = check.floating(input, "input")
+    x = kit.floating(input, "input")
     return namespace(x).where(x > 0, x, 0.0)
 
 
@@ -222,7 +222,7 @@ def relu_grad(input, *, grad_output=None):
 
         \operatorname{ReLU}'(x) = \mathbb 1[x > 0]
     """
-    x = check.floating(input, "input")
+    x = kit.floating(input, "input")
     return namespace(x).where(x > 0, 1.0, 0.0, like=x) * elementwise_upstream(x, grad_output)
 
 
@@ -256,7 +256,8 @@ def leaky_relu(input, negative_slope: float = 0.01):
     >>> lossbook.leaky_relu(np.array([-2.0, 3.0]))
     array([-0.02,  3.  ])
     """
-    x = check.floating(input, "input")
+    x = kit.floating(input, "input")
+    kit.number(negative_slope, "negative_slope")
     return namespace(x).where(x > 0, x, negative_slope * x)
 
 
@@ -267,7 +268,8 @@ def leaky_relu_grad(input, negative_slope: float = 0.01, *, grad_output=None):
 
         f'(x) = \begin{cases} 1 & x > 0 \\ a & x \le 0 \end{cases}
     """
-    x = check.floating(input, "input")
+    x = kit.floating(input, "input")
+    kit.number(negative_slope, "negative_slope")
     return namespace(x).where(x > 0, 1.0, negative_slope, like=x) * elementwise_upstream(x, grad_output)
 
 
@@ -275,10 +277,8 @@ def leaky_relu_grad(input, negative_slope: float = 0.01, *, grad_output=None):
 def _prelu_weight(x, weight):
     """``weight`` reshaped to broadcast over ``x`` (one slope, or one per channel = axis 1)."""
     xp = namespace(x)
-    w = check.floating(weight, "weight")
-    if namespace(w) is not xp:
-        raise TypeError("weight must be the same kind of array as input (NumPy or torch)")
-    n = w.numel() if xp.name == "torch" else w.size
+    w = kit.same_kind(x, kit.floating(weight, "weight"), "input", "weight")
+    n = kit.numel(w)
     if n == 1:
         return xp.reshape(w, (1,) * x.ndim)
     if w.ndim != 1 or x.ndim < 2 or w.shape[0] != x.shape[1]:
@@ -322,7 +322,7 @@ def prelu(input, weight):
     >>> lossbook.prelu(np.array([[-2.0, 3.0]]), np.array([0.25]))
     array([[-0.5,  3. ]])
     """
-    x = check.floating(input, "input")
+    x = kit.floating(input, "input")
     w = _prelu_weight(x, weight)
     return namespace(x).where(x > 0, x, w * x)
 
@@ -344,7 +344,7 @@ def prelu_grad(input, weight, *, grad_output=None):
     (array, array)
         Shaped like ``input`` and like ``weight``.
     """
-    x = check.floating(input, "input")
+    x = kit.floating(input, "input")
     xp = namespace(x)
     w = _prelu_weight(x, weight)
     g = elementwise_upstream(x, grad_output)
@@ -355,7 +355,7 @@ def prelu_grad(input, weight, *, grad_output=None):
         grad_w = xp.sum(per_element, axis=axes)
     else:
         grad_w = xp.sum(per_element)
-    return grad_x, xp.reshape(grad_w, tuple(check.floating(weight, "weight").shape))
+    return grad_x, xp.reshape(grad_w, tuple(kit.floating(weight, "weight").shape))
 
 
 # --- A7 ---------------------------------------------------------------------------------
@@ -395,7 +395,7 @@ def softmax(input, dim: int = -1):
     >>> lossbook.softmax(np.array([1.0, 1.0, 1.0, 1.0]))
     array([0.25, 0.25, 0.25, 0.25])
     """
-    x = check.floating(input, "input")
+    x = kit.floating(input, "input")
     xp = namespace(x)
     e = xp.exp(x - xp.max(x, axis=dim, keepdims=True))
     return e / xp.sum(e, axis=dim, keepdims=True)
@@ -412,7 +412,7 @@ def softmax_grad(input, dim: int = -1, *, grad_output=None):
     With the default ``grad_output`` (ones) the result is 0: the outputs always sum to 1.
     Pass the incoming gradient :math:`v`. :func:`softmax_jacobian` gives :math:`J` itself.
     """
-    x = check.floating(input, "input")
+    x = kit.floating(input, "input")
     xp = namespace(x)
     s = softmax(x, dim)
     v = elementwise_upstream(x, grad_output) * xp.ones_like(x)
@@ -431,9 +431,7 @@ def softmax_jacobian(input):
     array([[ 0.25, -0.25],
            [-0.25,  0.25]])
     """
-    x = check.floating(input, "input")
-    if x.ndim != 1:
-        raise ValueError(f"input must be 1-D for softmax_jacobian, got shape {tuple(x.shape)}")
+    x = kit.has_ndim(kit.floating(input, "input"), "input", "(C,) (1-D)", allowed=(1,))
     xp = namespace(x)
     s = softmax(x)
     eye = xp.one_hot(_arange(x), x.shape[0], s)
@@ -482,7 +480,7 @@ def log_softmax(input, dim: int = -1):
     >>> lossbook.log_softmax(np.array([0.0, 1000.0]))
     array([-1000.,     0.])
     """
-    x = check.floating(input, "input")
+    x = kit.floating(input, "input")
     return namespace(x).log_softmax(x, axis=dim)
 
 
@@ -493,7 +491,7 @@ def log_softmax_grad(input, dim: int = -1, *, grad_output=None):
 
         J^\top v = v - s \sum_i v_i, \qquad J = I - \mathbf 1 s^\top
     """
-    x = check.floating(input, "input")
+    x = kit.floating(input, "input")
     xp = namespace(x)
     v = elementwise_upstream(x, grad_output) * xp.ones_like(x)
     return v - softmax(x, dim) * xp.sum(v, axis=dim, keepdims=True)
@@ -532,7 +530,7 @@ def hardmax(input, dim: int = -1):
     >>> lossbook.hardmax(np.array([1.0, 3.0, 3.0]))
     array([0., 1., 0.])
     """
-    x = check.floating(input, "input")
+    x = kit.floating(input, "input")
     xp = namespace(x)
     moved = xp.moveaxis(x, dim, -1)
     out = xp.one_hot(xp.argmax(moved, axis=-1), moved.shape[-1], moved)
@@ -546,7 +544,7 @@ def hardmax_grad(input, dim: int = -1, *, grad_output=None):
 
         \frac{\partial\,\operatorname{hardmax}(z)}{\partial z} = 0
     """
-    x = check.floating(input, "input")
+    x = kit.floating(input, "input")
     elementwise_upstream(x, grad_output)
     return namespace(x).zeros_like(x)
 
@@ -579,7 +577,7 @@ def softsign(input):
     >>> lossbook.softsign(np.array([-1.0, 3.0]))
     array([-0.5 ,  0.75])
     """
-    x = check.floating(input, "input")
+    x = kit.floating(input, "input")
     return x / (1.0 + namespace(x).abs(x))
 
 
@@ -590,7 +588,7 @@ def softsign_grad(input, *, grad_output=None):
 
         f'(x) = \frac{1}{(1 + |x|)^2}
     """
-    x = check.floating(input, "input")
+    x = kit.floating(input, "input")
     d = 1.0 + namespace(x).abs(x)
     return elementwise_upstream(x, grad_output) / (d * d)
 
@@ -632,8 +630,9 @@ def softplus(input, beta: float = 1.0, threshold: float = 20.0):
     >>> lossbook.softplus(np.array([0.0, 30.0]))
     array([ 0.69314718, 30.        ])
     """
-    x = check.floating(input, "input")
-    check.positive(beta, "beta")
+    x = kit.floating(input, "input")
+    kit.number(beta, "beta", "(0, inf)")
+    kit.number(threshold, "threshold")
     xp = namespace(x)
     bx = beta * x
     return xp.where(bx > threshold, x, xp.softplus(bx) / beta)
@@ -646,8 +645,9 @@ def softplus_grad(input, beta: float = 1.0, threshold: float = 20.0, *, grad_out
 
         f'(x) = \sigma(\beta x)
     """
-    x = check.floating(input, "input")
-    check.positive(beta, "beta")
+    x = kit.floating(input, "input")
+    kit.number(beta, "beta", "(0, inf)")
+    kit.number(threshold, "threshold")
     xp = namespace(x)
     bx = beta * x
     return xp.where(bx > threshold, 1.0, xp.sigmoid(bx)) * elementwise_upstream(x, grad_output)
@@ -678,7 +678,7 @@ def logsigmoid(input):
     >>> lossbook.logsigmoid(np.array([0.0, -1000.0]))
     array([-6.93147181e-01, -1.00000000e+03])
     """
-    x = check.floating(input, "input")
+    x = kit.floating(input, "input")
     return namespace(x).logsigmoid(x)
 
 
@@ -689,14 +689,13 @@ def logsigmoid_grad(input, *, grad_output=None):
 
         \frac{d}{dx}\log\sigma(x) = \sigma(-x) = 1 - \sigma(x)
     """
-    x = check.floating(input, "input")
+    x = kit.floating(input, "input")
     return namespace(x).sigmoid(-x) * elementwise_upstream(x, grad_output)
 
 
 # --- A13 --------------------------------------------------------------------------------
 def _maxout_groups(x, num_pieces):
-    if not isinstance(num_pieces, int) or num_pieces < 1:
-        raise ValueError(f"num_pieces must be a positive integer, got {num_pieces!r}")
+    num_pieces = kit.number(num_pieces, "num_pieces", "[1, inf)", integer=True)
     if x.ndim == 0 or x.shape[-1] % num_pieces:
         raise ValueError(f"input's last axis must be a multiple of num_pieces={num_pieces}; "
                          f"got shape {tuple(x.shape)}")
@@ -739,7 +738,7 @@ def maxout(input, num_pieces: int = 2):
     >>> lossbook.maxout(np.array([1.0, -2.0, 0.5, 4.0]))
     array([1., 4.])
     """
-    x = check.floating(input, "input")
+    x = kit.floating(input, "input")
     return namespace(x).max(_maxout_groups(x, num_pieces), axis=-1)
 
 
@@ -751,17 +750,15 @@ def maxout_grad(input, num_pieces: int = 2, *, grad_output=None):
         \frac{\partial h_i}{\partial z_{ij}} = \mathbb 1[j = j^*_i],
         \qquad j^*_i = \arg\max_j z_{ij}\ \text{(first on ties)}
     """
-    x = check.floating(input, "input")
+    x = kit.floating(input, "input")
     xp = namespace(x)
     groups = _maxout_groups(x, num_pieces)
-    winner = xp.one_hot(xp.argmax(groups, axis=-1), num_pieces, groups)
+    winner = xp.one_hot(xp.argmax(groups, axis=-1), groups.shape[-1], groups)
     out_shape = tuple(groups.shape[:-1])
     if grad_output is None:
         g = xp.ones_like(winner[..., 0])
     else:
-        g = xp.asarray(grad_output, like=x)
-        if tuple(g.shape) != out_shape:
-            raise ValueError(f"grad_output must have the output's shape {out_shape}, got {tuple(g.shape)}")
+        g = kit.has_shape(xp.asarray(grad_output, like=x), "grad_output", out_shape, " (the output's shape)")
     return xp.reshape(winner * g[..., None], tuple(x.shape))
 
 
@@ -769,11 +766,8 @@ def maxout_grad(input, num_pieces: int = 2, *, grad_output=None):
 def _beta_like(x, beta):
     xp = namespace(x)
     if isinstance(beta, (int, float)):
-        return xp.asarray(float(beta), like=x)
-    beta = check.floating(beta, "beta")
-    if namespace(x, beta) is not xp:  # raises TypeError when NumPy and torch are mixed
-        raise TypeError("beta must be the same kind of array as input")
-    return beta
+        return xp.asarray(kit.number(beta, "beta"), like=x)
+    return kit.same_kind(x, kit.floating(beta, "beta"), "input", "beta")
 
 
 def swish(input, beta=1.0):
@@ -812,7 +806,7 @@ def swish(input, beta=1.0):
     >>> lossbook.swish(np.array([-1.27846, 2.0]))
     array([-0.27846454,  1.76159416])
     """
-    x = check.floating(input, "input")
+    x = kit.floating(input, "input")
     b = _beta_like(x, beta)
     return x * namespace(x).sigmoid(b * x)
 
@@ -831,7 +825,7 @@ def swish_grad(input, beta=1.0, *, grad_output=None):
     (array, array)
         Shaped like ``input`` and like ``beta`` (0-d for a Python float).
     """
-    x = check.floating(input, "input")
+    x = kit.floating(input, "input")
     xp = namespace(x)
     b = _beta_like(x, beta)
     g = elementwise_upstream(x, grad_output)
@@ -916,7 +910,8 @@ def elu(input, alpha: float = 1.0):
     >>> lossbook.elu(np.array([-1.0, 2.0]))
     array([-0.63212056,  2.        ])
     """
-    x = check.floating(input, "input")
+    x = kit.floating(input, "input")
+    kit.number(alpha, "alpha")
     xp = namespace(x)
     return xp.where(x > 0, x, alpha * xp.expm1(xp.minimum(x, 0.0)))
 
@@ -928,7 +923,8 @@ def elu_grad(input, alpha: float = 1.0, *, grad_output=None):
 
         f'(x) = \begin{cases} 1 & x > 0 \\ \alpha\,e^{x} & x \le 0 \end{cases}
     """
-    x = check.floating(input, "input")
+    x = kit.floating(input, "input")
+    kit.number(alpha, "alpha")
     xp = namespace(x)
     return xp.where(x > 0, 1.0, alpha * xp.exp(xp.minimum(x, 0.0))) * elementwise_upstream(x, grad_output)
 
@@ -1010,8 +1006,8 @@ def gelu(input, approximate: str = "none"):
     >>> lossbook.gelu(np.array([-0.75179, 1.0]))
     array([-0.16997121,  0.84134475])
     """
-    x = check.floating(input, "input")
-    check.choice(approximate, "approximate", ("none", "tanh"))
+    x = kit.floating(input, "input")
+    kit.choice(approximate, "approximate", ("none", "tanh"))
     xp = namespace(x)
     if approximate == "tanh":
         return 0.5 * x * (1.0 + xp.tanh(_SQRT_2_OVER_PI * (x + _GELU_CUBIC * x * x * x)))
@@ -1028,8 +1024,8 @@ def gelu_grad(input, approximate: str = "none", *, grad_output=None):
     For ``approximate='tanh'``, with :math:`u=\sqrt{2/\pi}\,(x+0.044715x^3)`:
     :math:`\tfrac12(1+\tanh u)+\tfrac12 x(1-\tanh^2u)\sqrt{2/\pi}\,(1+3\cdot0.044715x^2)`.
     """
-    x = check.floating(input, "input")
-    check.choice(approximate, "approximate", ("none", "tanh"))
+    x = kit.floating(input, "input")
+    kit.choice(approximate, "approximate", ("none", "tanh"))
     xp = namespace(x)
     g = elementwise_upstream(x, grad_output)
     if approximate == "tanh":
@@ -1074,7 +1070,7 @@ def mish(input):
     >>> lossbook.mish(np.array([-1.19243, 1.0]))
     array([-0.30884341,  0.86509839])
     """
-    x = check.floating(input, "input")
+    x = kit.floating(input, "input")
     xp = namespace(x)
     return x * xp.tanh(xp.softplus(x))
 
@@ -1086,7 +1082,7 @@ def mish_grad(input, *, grad_output=None):
 
         f'(x) = \tanh(\operatorname{sp}(x)) + x\,\operatorname{sech}^2(\operatorname{sp}(x))\,\sigma(x)
     """
-    x = check.floating(input, "input")
+    x = kit.floating(input, "input")
     xp = namespace(x)
     t = xp.tanh(xp.softplus(x))
     return (t + x * (1.0 - t * t) * xp.sigmoid(x)) * elementwise_upstream(x, grad_output)
@@ -1125,7 +1121,7 @@ def hardsigmoid(input):
     >>> lossbook.hardsigmoid(np.array([-4.0, 1.0, 4.0]))
     array([0.        , 0.66666667, 1.        ])
     """
-    x = check.floating(input, "input")
+    x = kit.floating(input, "input")
     return namespace(x).clip(x / 6.0 + 0.5, 0.0, 1.0)
 
 
@@ -1136,7 +1132,7 @@ def hardsigmoid_grad(input, *, grad_output=None):
 
         f'(x) = \tfrac16\,\mathbb 1[-3 < x < 3]
     """
-    x = check.floating(input, "input")
+    x = kit.floating(input, "input")
     xp = namespace(x)
     return xp.where((x > -3.0) & (x < 3.0), 1.0 / 6.0, 0.0, like=x) * elementwise_upstream(x, grad_output)
 
@@ -1169,7 +1165,7 @@ def hardswish(input):
     >>> lossbook.hardswish(np.array([-4.0, 1.0, 4.0]))
     array([-0.        ,  0.66666667,  4.        ])
     """
-    x = check.floating(input, "input")
+    x = kit.floating(input, "input")
     return x * namespace(x).clip(x / 6.0 + 0.5, 0.0, 1.0)
 
 
@@ -1188,10 +1184,16 @@ def hardswish_grad(input, *, grad_output=None):
     (:math:`-\tfrac12` and :math:`\tfrac32`), as the catalog states; the pinned PyTorch
     returns 0 and 1, which the tests assert against the installed torch.
     """
-    x = check.floating(input, "input")
+    x = kit.floating(input, "input")
     xp = namespace(x)
     d = xp.where(x <= -3.0, 0.0, xp.where(x < 3.0, x / 3.0 + 0.5, 1.0))
     return d * elementwise_upstream(x, grad_output)
+
+
+def _hardtanh_bounds(min_val, max_val):
+    kit.number(min_val, "min_val")
+    if not min_val < kit.number(max_val, "max_val"):
+        raise ValueError(f"max_val must be greater than min_val, got min_val={min_val} and max_val={max_val}")
 
 
 def hardtanh(input, min_val: float = -1.0, max_val: float = 1.0):
@@ -1219,9 +1221,8 @@ def hardtanh(input, min_val: float = -1.0, max_val: float = 1.0):
     >>> lossbook.hardtanh(np.array([-2.0, 0.5, 2.0]))
     array([-1. ,  0.5,  1. ])
     """
-    x = check.floating(input, "input")
-    if not min_val < max_val:
-        raise ValueError(f"min_val must be smaller than max_val, got {min_val} and {max_val}")
+    x = kit.floating(input, "input")
+    _hardtanh_bounds(min_val, max_val)
     return namespace(x).clip(x, min_val, max_val)
 
 
@@ -1232,7 +1233,8 @@ def hardtanh_grad(input, min_val: float = -1.0, max_val: float = 1.0, *, grad_ou
 
         f'(x) = \mathbb 1[a < x < b]
     """
-    x = check.floating(input, "input")
+    x = kit.floating(input, "input")
+    _hardtanh_bounds(min_val, max_val)
     xp = namespace(x)
     return xp.where((x > min_val) & (x < max_val), 1.0, 0.0, like=x) * elementwise_upstream(x, grad_output)
 
@@ -1279,108 +1281,100 @@ def _unary(avoid=(0.0,), low=-4.0, high=4.0, **kwargs):
     return lambda seed: ((real(seed, (3, 5), low, high, avoid),), dict(kwargs))
 
 
-def _k(value):
-    """A float64 NumPy array (kink points and expected gradients)."""
-    import numpy as np
-
-    return np.asarray(value, dtype=np.float64)
-
-
-_X = Curve("x", (-6.0, 6.0))
-_SAT = "activations_saturating"
-_RECT = "activations_rectifiers"
-_NORM = "normalising_maps"
-
-
-def _spec(name, catalog_id, chapter, chinese, reference, paper="", **kwargs):
-    module = globals()
-    kwargs.setdefault("curve", _X)
-    kwargs.setdefault("example", _unary())
-    return Spec.of(module, name, family="activation",
-                catalog_id=catalog_id, chapter=chapter, chinese=chinese, reference=reference,
-                paper=paper, **kwargs)
-
-
 #: This module's part of the catalog; the registry enrols its SPECS under it.
 FAMILY = Family(key="activation", title="Activation functions", part="A",
                 chapters=("activations_saturating", "activations_rectifiers", "normalising_maps"))
+_SAT, _RECT, _NORM = FAMILY.chapters
+
+_spec = kit.spec_factory(FAMILY, globals(), curve=Curve("x", (-6.0, 6.0)), example=_unary())
 
 SPECS = (
-    _spec("identity", "A1", _SAT, "恒等(线性)激活函数", "torch.nn.Identity; keras.activations.linear"),
-    _spec("sigmoid", "A2", _SAT, "Sigmoid 函数", "torch.sigmoid; scipy.special.expit",
-          "LeCun, Bottou, Orr & Müller, Efficient BackProp, 1998", example=_unary(low=-8, high=8)),
-    _spec("tanh", "A3", _SAT, "双曲正切函数", "torch.tanh; numpy.tanh",
-          "LeCun, Bottou, Orr & Müller, Efficient BackProp, 1998"),
-    _spec("softsign", "A10", _SAT, "Softsign 函数", "torch.nn.functional.softsign",
-          "Glorot & Bengio, AISTATS 2010"),
-    _spec("hardsigmoid", "A19", _SAT, "硬 Sigmoid 函数", "torch.nn.functional.hardsigmoid",
-          "Howard et al., Searching for MobileNetV3, ICCV 2019, arXiv:1905.02244", in_seeds=False,
+    _spec("identity", "A1", "恒等(线性)激活函数", "torch.nn.Identity; keras.activations.linear", chapter=_SAT),
+    _spec("sigmoid", "A2", "Sigmoid 函数", "torch.sigmoid; scipy.special.expit",
+          "LeCun, Bottou, Orr & Müller, Efficient BackProp, 1998",
+          chapter=_SAT, example=_unary(low=-8, high=8)),
+    _spec("tanh", "A3", "双曲正切函数", "torch.tanh; numpy.tanh",
+          "LeCun, Bottou, Orr & Müller, Efficient BackProp, 1998", chapter=_SAT),
+    _spec("softsign", "A10", "Softsign 函数", "torch.nn.functional.softsign",
+          "Glorot & Bengio, AISTATS 2010", chapter=_SAT),
+    _spec("hardsigmoid", "A19", "硬 Sigmoid 函数", "torch.nn.functional.hardsigmoid",
+          "Howard et al., Searching for MobileNetV3, ICCV 2019, arXiv:1905.02244",
+          chapter=_SAT, in_seeds=False,
           example=_unary(avoid=(-3.0, 3.0), low=-5, high=5),
-          kinks=(Kink((_k(-3.0),), {}, _k(0.0), "boundary: 0, as in PyTorch"),
-                 Kink((_k(3.0),), {}, _k(0.0), "boundary: 0, as in PyTorch"))),
-    _spec("hardtanh", "A20", _SAT, "硬双曲正切函数", "torch.nn.functional.hardtanh", in_seeds=False,
+          kinks=(Kink((f64(-3.0),), {}, f64(0.0), "boundary: 0, as in PyTorch"),
+                 Kink((f64(3.0),), {}, f64(0.0), "boundary: 0, as in PyTorch"))),
+    _spec("hardtanh", "A20", "硬双曲正切函数", "torch.nn.functional.hardtanh", chapter=_SAT, in_seeds=False,
           params=(Param("min_val", -1.0, -3.0, 0.0), Param("max_val", 1.0, 0.5, 3.0)),
           example=_unary(avoid=(-1.5, 2.0), min_val=-1.5, max_val=2.0),
-          kinks=(Kink((_k(-1.0),), {}, _k(0.0), "boundary: 0, as in PyTorch"),
-                 Kink((_k(1.0),), {}, _k(0.0), "boundary: 0, as in PyTorch"))),
-    _spec("relu", "A4", _RECT, "修正线性单元", "torch.relu",
-          "Nair & Hinton, ICML 2010; Glorot, Bordes & Bengio, AISTATS 2011",
-          kinks=(Kink((_k(0.0),), {}, _k(0.0), "subgradient 0 at 0, as in PyTorch"),)),
-    _spec("leaky_relu", "A5", _RECT, "带泄露修正线性单元", "torch.nn.functional.leaky_relu",
-          "Maas, Hannun & Ng, ICML WDLASL 2013",
+          kinks=(Kink((f64(-1.0),), {}, f64(0.0), "boundary: 0, as in PyTorch"),
+                 Kink((f64(1.0),), {}, f64(0.0), "boundary: 0, as in PyTorch"))),
+    _spec("relu", "A4", "修正线性单元", "torch.relu",
+          "Nair & Hinton, ICML 2010; Glorot, Bordes & Bengio, AISTATS 2011", chapter=_RECT,
+          kinks=(Kink((f64(0.0),), {}, f64(0.0), "subgradient 0 at 0, as in PyTorch"),)),
+    _spec("leaky_relu", "A5", "带泄露修正线性单元", "torch.nn.functional.leaky_relu",
+          "Maas, Hannun & Ng, ICML WDLASL 2013", chapter=_RECT,
           params=(Param("negative_slope", 0.01, 0.0, 0.5),), example=_unary(negative_slope=0.2),
-          kinks=(Kink((_k(0.0),), {}, _k(0.01), "negative_slope at 0, as in PyTorch"),)),
-    _spec("prelu", "A6", _RECT, "参数化修正线性单元", "torch.nn.functional.prelu",
+          kinks=(Kink((f64(0.0),), {}, f64(0.01), "negative_slope at 0, as in PyTorch"),)),
+    _spec("prelu", "A6", "参数化修正线性单元", "torch.nn.functional.prelu",
           "He, Zhang, Ren & Sun, Delving Deep into Rectifiers, ICCV 2015, arXiv:1502.01852",
+          chapter=_RECT,
           wrt=(0, 1), params=(Param("weight", 0.25, -0.5, 1.0, doc="the learned slope"),),
-          curve=Curve("x", (-6.0, 6.0), call=lambda x, p: ((x, _k(p["weight"]).reshape(1)), {})),
+          curve=Curve("x", (-6.0, 6.0), call=lambda x, p: ((x, f64(p["weight"]).reshape(1)), {})),
           example=lambda seed: ((real(seed, (4, 3, 2)), real(seed + 1, (3,), 0.05, 0.6, avoid=())), {}),
-          kinks=(Kink((_k([[0.0, 1.0]]), _k([0.25])), {}, (_k([[0.25, 1.0]]), _k([0.0])),
+          kinks=(Kink((f64([[0.0, 1.0]]), f64([0.25])), {}, (f64([[0.25, 1.0]]), f64([0.0])),
                       "input gradient a, weight gradient 0 at x = 0, as in PyTorch"),)),
-    _spec("elu", "A15", _RECT, "指数线性单元", "torch.nn.functional.elu",
-          "Clevert, Unterthiner & Hochreiter, ICLR 2016, arXiv:1511.07289", in_seeds=False,
+    _spec("elu", "A15", "指数线性单元", "torch.nn.functional.elu",
+          "Clevert, Unterthiner & Hochreiter, ICLR 2016, arXiv:1511.07289",
+          chapter=_RECT, in_seeds=False,
           params=(Param("alpha", 1.0, 0.1, 3.0),), example=_unary(alpha=1.7),
-          kinks=(Kink((_k(0.0),), {}, _k(1.0), "negative branch (alpha) at 0, as in PyTorch"),)),
-    _spec("selu", "A16", _RECT, "缩放指数线性单元", "torch.nn.functional.selu",
+          kinks=(Kink((f64(0.0),), {}, f64(1.0), "negative branch (alpha) at 0, as in PyTorch"),)),
+    _spec("selu", "A16", "缩放指数线性单元", "torch.nn.functional.selu",
           "Klambauer et al., Self-Normalizing Neural Networks, NeurIPS 2017, arXiv:1706.02515",
+          chapter=_RECT,
           in_seeds=False,
-          kinks=(Kink((_k(0.0),), {}, _k(SELU_SCALE * SELU_ALPHA), "negative branch at 0, as in PyTorch"),)),
-    _spec("softplus", "A11", _RECT, "Softplus 函数", "torch.nn.functional.softplus",
-          "Dugas et al., Incorporating Second-Order Functional Knowledge..., NIPS 2000",
+          kinks=(Kink((f64(0.0),), {}, f64(SELU_SCALE * SELU_ALPHA), "negative branch at 0, as in PyTorch"),)),
+    _spec("softplus", "A11", "Softplus 函数", "torch.nn.functional.softplus",
+          "Dugas et al., Incorporating Second-Order Functional Knowledge..., NIPS 2000", chapter=_RECT,
           params=(Param("beta", 1.0, 0.25, 8.0, log=True), Param("threshold", 20.0, 1.0, 40.0)),
           example=_unary(low=-6, high=6, avoid=(), beta=1.5, threshold=5.0)),
-    _spec("maxout", "A13", _RECT, "Maxout 单元", "x.view(..., d, k).max(-1).values (no built-in)",
-          "Goodfellow et al., Maxout Networks, ICML 2013, arXiv:1302.4389", curve=None,
+    _spec("maxout", "A13", "Maxout 单元", "x.view(..., d, k).max(-1).values (no built-in)",
+          "Goodfellow et al., Maxout Networks, ICML 2013, arXiv:1302.4389", chapter=_RECT, curve=None,
           params=(Param("num_pieces", 2, 1, 5),),
           example=lambda seed: ((real(seed, (3, 12), avoid=()), ), {"num_pieces": 3}),
-          kinks=(Kink((_k([1.0, 1.0]),), {}, _k([1.0, 0.0]), "ties go to the first piece, as torch.max"),)),
-    _spec("swish", "A14", _RECT, "Swish 函数", "x * torch.sigmoid(beta * x); torch.nn.functional.silu for beta = 1",
+          kinks=(Kink((f64([1.0, 1.0]),), {}, f64([1.0, 0.0]), "ties go to the first piece, as torch.max"),)),
+    _spec("swish", "A14", "Swish 函数", "x * torch.sigmoid(beta * x); torch.nn.functional.silu for beta = 1",
           "Ramachandran, Zoph & Le, Searching for Activation Functions, 2017, arXiv:1710.05941",
+          chapter=_RECT,
           wrt=(0, 1), params=(Param("beta", 1.0, 0.1, 10.0, log=True),),
           curve=Curve("x", (-6.0, 6.0), call=lambda x, p: ((x, float(p["beta"])), {})),
           example=lambda seed: ((real(seed, (3, 5)), real(seed + 7, (5,), 0.3, 3.0, avoid=())), {})),
-    _spec("silu", "A14", _RECT, "Sigmoid 加权线性单元", "torch.nn.functional.silu",
-          "Elfwing, Uchibe & Doya 2017, arXiv:1702.03118; Hendrycks & Gimpel 2016", in_seeds=False),
-    _spec("gelu", "A17", _RECT, "高斯误差线性单元", "torch.nn.functional.gelu",
+    _spec("silu", "A14", "Sigmoid 加权线性单元", "torch.nn.functional.silu",
+          "Elfwing, Uchibe & Doya 2017, arXiv:1702.03118; Hendrycks & Gimpel 2016",
+          chapter=_RECT, in_seeds=False),
+    _spec("gelu", "A17", "高斯误差线性单元", "torch.nn.functional.gelu",
           "Hendrycks & Gimpel, Gaussian Error Linear Units (GELUs), 2016, arXiv:1606.08415",
+          chapter=_RECT,
           in_seeds=False, params=(Param("approximate", "none", options=("none", "tanh")),)),
-    _spec("mish", "A18", _RECT, "Mish 函数", "torch.nn.functional.mish",
-          "Misra, Mish, BMVC 2020, arXiv:1908.08681", in_seeds=False),
-    _spec("hardswish", "A20", _RECT, "硬 Swish 函数", "torch.nn.functional.hardswish",
-          "Howard et al., Searching for MobileNetV3, ICCV 2019, arXiv:1905.02244", in_seeds=False,
+    _spec("mish", "A18", "Mish 函数", "torch.nn.functional.mish",
+          "Misra, Mish, BMVC 2020, arXiv:1908.08681", chapter=_RECT, in_seeds=False),
+    _spec("hardswish", "A20", "硬 Swish 函数", "torch.nn.functional.hardswish",
+          "Howard et al., Searching for MobileNetV3, ICCV 2019, arXiv:1905.02244",
+          chapter=_RECT, in_seeds=False,
           example=_unary(avoid=(-3.0, 3.0), low=-5, high=5),
-          kinks=(Kink((_k(-3.0),), {}, _k(0.0), "outer piece's slope at -3, as PyTorch 2.13"),
-                 Kink((_k(3.0),), {}, _k(1.0), "outer piece's slope at 3, as PyTorch 2.13"))),
-    _spec("relu6", "A20", _RECT, "ReLU6", "torch.nn.functional.relu6", in_seeds=False,
+          kinks=(Kink((f64(-3.0),), {}, f64(0.0), "outer piece's slope at -3, as PyTorch 2.13"),
+                 Kink((f64(3.0),), {}, f64(1.0), "outer piece's slope at 3, as PyTorch 2.13"))),
+    _spec("relu6", "A20", "ReLU6", "torch.nn.functional.relu6", chapter=_RECT, in_seeds=False,
           example=_unary(avoid=(0.0, 6.0), low=-3, high=9),
-          kinks=(Kink((_k(0.0),), {}, _k(0.0), "boundary: 0, as in PyTorch"),
-                 Kink((_k(6.0),), {}, _k(0.0), "boundary: 0, as in PyTorch"))),
-    _spec("softmax", "A7", _NORM, "Softmax 函数(归一化指数函数)", "torch.softmax; scipy.special.softmax",
-          "Bridle 1990", curve=None, example=_unary(avoid=(), dim=0)),
-    _spec("log_softmax", "A8", _NORM, "对数 Softmax", "torch.nn.functional.log_softmax; scipy.special.log_softmax",
+          kinks=(Kink((f64(0.0),), {}, f64(0.0), "boundary: 0, as in PyTorch"),
+                 Kink((f64(6.0),), {}, f64(0.0), "boundary: 0, as in PyTorch"))),
+    _spec("softmax", "A7", "Softmax 函数(归一化指数函数)", "torch.softmax; scipy.special.softmax",
+          "Bridle 1990", chapter=_NORM, curve=None, example=_unary(avoid=(), dim=0)),
+    _spec("log_softmax", "A8", "对数 Softmax", "torch.nn.functional.log_softmax; scipy.special.log_softmax",
+          chapter=_NORM,
           in_seeds=False, curve=None, example=_unary(avoid=(), dim=-1)),
-    _spec("hardmax", "A9", _NORM, "Hardmax(硬最大值)", "numpy.eye(C)[z.argmax(-1)]; ONNX Hardmax",
+    _spec("hardmax", "A9", "Hardmax(硬最大值)", "numpy.eye(C)[z.argmax(-1)]; ONNX Hardmax", chapter=_NORM,
           curve=None, example=_unary(avoid=())),
-    _spec("logsigmoid", "A12", _NORM, "对数 Sigmoid", "torch.nn.functional.logsigmoid; scipy.special.log_expit",
+    _spec("logsigmoid", "A12", "对数 Sigmoid", "torch.nn.functional.logsigmoid; scipy.special.log_expit",
+          chapter=_NORM,
           in_seeds=False, example=_unary(avoid=(), low=-8, high=8)),
 )

@@ -7,36 +7,29 @@ from __future__ import annotations
 
 import numpy as np
 
-from .. import _validate as check
-from .._backend import is_torch, namespace
-from .._examples import real, rng
+from .. import _kit as kit
+from .._backend import namespace
+from .._kit import real, rng
 from .._reduction import reduce, upstream
-from .._spec import Curve, Family, Param, Spec
+from .._spec import Curve, Family, Param
 
 __all__: list[str] = ["center_loss", "center_loss_grad", "center_update"]
 
 
 # --- H4 ---------------------------------------------------------------------------------
-def _center_args(input, target, centers):
+def _center_args(input, target, centers, names=("input", "target", "centers")):
     """Validated ``(x, y, c, xp)``: features (B, d), labels (B,) in [0, C), centres (C, d)."""
-    x = check.floating(input, "input")
-    c = check.floating(centers, "centers")
-    xp = namespace(x, target, c)
-    if x.ndim != 2:
-        raise ValueError(f"input must be a (batch, features) array, got shape {tuple(x.shape)}")
-    check.nonempty(x, "input")
-    if c.ndim != 2 or c.shape[1] != x.shape[1]:
-        raise ValueError(f"centers must have shape (num_classes, {x.shape[1]}) to match input, "
-                         f"got {tuple(c.shape)}")
-    if c.dtype != x.dtype:
-        raise TypeError(f"centers must have the dtype of input ({x.dtype}), got {c.dtype}")
-    y = check.labels(target, "target", num_classes=c.shape[0])
-    if tuple(y.shape) != (x.shape[0],):
-        raise ValueError(f"target must hold one label per row of input, shape ({x.shape[0]},); "
-                         f"got {tuple(y.shape)}")
-    if is_torch(y):
-        y = y.long()
-    return x, y, c, xp
+    x_name, y_name, c_name = names
+    x = kit.floating(input, x_name)
+    c = kit.same_kind(x, kit.floating(centers, c_name), x_name, c_name)
+    kit.has_ndim(x, x_name, "(batch, features)", allowed=(2,))
+    kit.nonempty(x, x_name)
+    kit.has_ndim(c, c_name, f"(num_classes, {x.shape[1]}) to match {x_name}", allowed=(2,))
+    kit.has_shape(c, c_name, (c.shape[0], x.shape[1]), f" (one row per class, as many columns as {x_name})")
+    kit.same_dtype(x, c, x_name, c_name)
+    y = kit.class_targets(x, target, c.shape[0], (x.shape[0],), names=(x_name, y_name),
+                          hint=f" (one label per row of {x_name})")
+    return x, y, c, namespace(x)
 
 
 def center_loss(input, target, centers, *, reduction: str = "mean"):
@@ -186,9 +179,8 @@ def center_update(features, labels, centers, alpha: float = 0.5):
            [0. , 1.5],
            [0. , 0. ]])
     """
-    x, y, c, xp = _center_args(features, labels, centers)
-    if not isinstance(alpha, (int, float)) or isinstance(alpha, bool) or not 0.0 <= alpha <= 1.0:
-        raise ValueError(f"alpha must be a number in [0, 1], got {alpha!r}")
+    x, y, c, xp = _center_args(features, labels, centers, names=("features", "labels", "centers"))
+    alpha = kit.number(alpha, "alpha", "[0, 1]")
     counts = xp.add_rows(xp.ones_like(x[:, :1]), y, c.shape[0])
     sums = xp.add_rows(x, y, c.shape[0])
     delta = (counts * c - sums) / (1.0 + counts)
@@ -210,29 +202,21 @@ def _center_curve(x, params):
     return (features, np.zeros(len(x), dtype=np.int64), np.array([[0.8, -0.4]])), {}
 
 
-def _first_coordinate(a):
-    a = np.asarray(a)
-    return a if a.ndim == 1 else a[:, 0]
-
-
 #: This module's part of the catalog; the registry enrols its SPECS under it.
 FAMILY = Family(key="embedding", title="Metric-learning and embedding losses", part="H",
                 chapters=("mnist_features",))
 
+_spec = kit.spec_factory(FAMILY, globals())
+
 SPECS = (
-    Spec(
-        name="center_loss", value=center_loss, grad=center_loss_grad, family="embedding",
-        catalog_id="H4", example=_center_example, wrt=(0, 2),
-        curve=Curve("first feature coordinate $x_{i1}$ (centre at 0.8)", (-3.0, 4.0),
-                    call=_center_curve, select=_first_coordinate),
-        chinese="中心损失",
-        reference=("½‖x − c_y‖² per sample; KaiyangZhou/pytorch-center-loss CenterLoss "
-                   "(no ½, batch mean: 2× ours with reduction='mean')"),
-        paper=("Wen, Zhang, Li & Qiao, A Discriminative Feature Learning Approach for Deep Face "
-               "Recognition, ECCV 2016"),
-        chapter="mnist_features",
-        params=(),
-        # the centres are updated by center_update (Eq. 4, alpha=0.5), not by their gradient
-        extra={"update": center_update, "update_params": (Param("alpha", 0.5, 0.0, 1.0),)},
-    ),
+    _spec("center_loss", "H4", "中心损失",
+          "½‖x − c_y‖² per sample; KaiyangZhou/pytorch-center-loss CenterLoss "
+          "(no ½, batch mean: 2× ours with reduction='mean')",
+          "Wen, Zhang, Li & Qiao, A Discriminative Feature Learning Approach for Deep Face "
+          "Recognition, ECCV 2016",
+          example=_center_example, wrt=(0, 2),
+          curve=Curve("first feature coordinate $x_{i1}$ (centre at 0.8)", (-3.0, 4.0),
+                      call=_center_curve, select=kit.first_column),
+          # the centres are updated by center_update (Eq. 4, alpha=0.5), not by their gradient
+          extra={"update": center_update, "update_params": (Param("alpha", 0.5, 0.0, 1.0),)}),
 )

@@ -25,11 +25,11 @@ import numbers
 
 import numpy as np
 
-from .. import _validate as check
+from .. import _kit as kit
 from .._backend import is_torch, namespace
-from .._examples import real, rng
+from .._kit import class_labels, real, rng, zero_ones
 from .._reduction import reduce, upstream
-from .._spec import Curve, Family, Param, Spec
+from .._spec import Curve, Family, Param
 from .information import cross_entropy, cross_entropy_grad
 
 __all__ = [
@@ -46,35 +46,10 @@ CB_LOSS_TYPES = ("softmax", "sigmoid", "focal")
 
 
 # --- shared input handling --------------------------------------------------------------
-def _cast_like(t, x):
-    """``t`` with the dtype (and device) of ``x``."""
-    if is_torch(x):
-        return t.to(dtype=x.dtype, device=x.device)
-    return np.asarray(t).astype(x.dtype, copy=False)
-
-
 def _binary(input, target):
-    """Logits and 0/1 labels of the same shape, the labels cast to the logits' dtype."""
-    x = check.nonempty(check.floating(input, "input"), "input")
-    t = target
-    if not is_torch(t) and not isinstance(t, np.ndarray):
-        t = np.asarray(t)
-    namespace(x, t)  # raises TypeError if NumPy and torch are mixed
-    if is_torch(t):
-        if t.is_floating_point():
-            t = check.floating(t, "target")
-    elif np.issubdtype(t.dtype, np.floating):
-        t = check.floating(t, "target")
-    elif not (np.issubdtype(t.dtype, np.integer) or t.dtype == np.bool_):
-        raise TypeError(f"target must be an array of 0/1 labels, got dtype {t.dtype}")
-    check.same_shape(x, t, "input", "target")
-    if check.enabled():
-        host = check.to_host(t)
-        bad = host[(host != 0) & (host != 1)]
-        if bad.size:
-            raise ValueError(f"target must hold binary labels 0 or 1 (hard labels: the stable "
-                             f"focal form needs them), got {bad.ravel()[0]}")
-    return x, _cast_like(t, x)
+    """Logits and 0/1 labels of the same shape (hard labels: the stable focal form needs
+    them), the labels cast to the logits' dtype."""
+    return kit.pair(input, target, kit.binary_labels)
 
 
 def _alpha_t(t, alpha):
@@ -86,44 +61,24 @@ def _alpha_t(t, alpha):
 
 def _check_alpha(alpha, name="alpha"):
     """``None`` or a number in [0, 1]; a negative number means ``None`` (torchvision's -1)."""
-    if alpha is None:
+    if isinstance(alpha, numbers.Real) and not isinstance(alpha, bool) and alpha < 0:
         return None
-    if not isinstance(alpha, numbers.Real) or isinstance(alpha, bool) or alpha != alpha:
-        raise ValueError(f"{name} must be a number in [0, 1] or None, got {alpha!r}")
-    if alpha < 0:
-        return None
-    if alpha > 1:
-        raise ValueError(f"{name} must be a number in [0, 1] or None, got {alpha!r}")
-    return float(alpha)
+    return kit.number(alpha, name, "[0, 1]", optional=True)
 
 
 def _check_gamma(gamma):
-    check.positive(gamma, "gamma", strict=False)
-    return float(gamma)
-
-
-def _check_real(value, name):
-    if not isinstance(value, numbers.Real) or isinstance(value, bool) or value != value:
-        raise ValueError(f"{name} must be a real number, got {value!r}")
-    return float(value)
+    return kit.number(gamma, "gamma", "[0, inf)")
 
 
 def _multiclass(input, target):
     """Logits ``(N, C, ...)`` moved to class-last ``(N, ..., C)`` and validated class indices."""
-    x = check.nonempty(check.floating(input, "input"), "input")
-    if x.ndim < 2:
-        raise ValueError(f"input must have shape (N, C) or (N, C, d1, ...), got shape {tuple(x.shape)}")
+    x = kit.nonempty(kit.floating(input, "input"), "input")
+    kit.has_ndim(x, "input", "(N, C) or (N, C, d1, ...)", at_least=2)
     num_classes = x.shape[1]
-    t = check.labels(target, "target", num_classes)
-    namespace(x, t)
-    expected = (x.shape[0],) + tuple(x.shape[2:])
-    if tuple(t.shape) != expected:
-        raise ValueError(f"target must have shape {expected} (input shape without the class axis 1), "
-                         f"got {tuple(t.shape)}")
+    t = kit.class_targets(x, target, num_classes, (x.shape[0],) + tuple(x.shape[2:]),
+                          hint=" (input shape without the class axis 1)")
     xp = namespace(x)
     z = xp.moveaxis(x, 1, -1) if x.ndim > 2 else x
-    if is_torch(t):
-        t = t.to(device=x.device).long()
     return z, t, num_classes
 
 
@@ -154,13 +109,9 @@ def _class_alpha(alpha, z, num_classes):
     if alpha is None:
         return None
     if isinstance(alpha, numbers.Real) and not isinstance(alpha, bool):
-        if alpha != alpha or alpha < 0:
-            raise ValueError(f"alpha must be non-negative, got {alpha!r}")
-        return float(alpha)
-    a = np.asarray(check.to_host(alpha), dtype=np.float64)
-    if a.ndim != 1 or a.shape[0] != num_classes:
-        raise ValueError(f"alpha must be None, a number or one weight per class (shape ({num_classes},)), "
-                         f"got shape {a.shape}")
+        return kit.number(alpha, "alpha", "[0, inf)")
+    a = np.asarray(kit.to_numpy(alpha), dtype=np.float64)
+    kit.has_shape(a, "alpha", (num_classes,), " (or be None or a number: one weight per class)")
     if np.isnan(a).any() or (a < 0).any():
         raise ValueError("alpha must hold non-negative per-class weights")
     return namespace(z).asarray(a, like=z)
@@ -458,11 +409,10 @@ def effective_number(n, beta: float):
     >>> lossbook.effective_number([1, 10, 1000], 0.9).round(6)
     array([ 1.      ,  6.513216, 10.      ])
     """
-    n = np.asarray(check.to_host(n), dtype=np.float64)
+    n = np.asarray(kit.to_numpy(n), dtype=np.float64)
     if np.isnan(n).any() or (n <= 0).any():
         raise ValueError("samples_per_class must hold positive numbers of samples")
-    if not isinstance(beta, numbers.Real) or isinstance(beta, bool) or not 0.0 <= beta < 1.0:
-        raise ValueError(f"beta must be a number in [0, 1), got {beta!r}")
+    beta = kit.number(beta, "beta", "[0, 1)")
     if beta == 0.0:
         return np.ones_like(n)
     # 1 - beta**n = -expm1(n log beta): no cancellation when beta**n is close to 1.
@@ -511,7 +461,7 @@ def class_balanced_weights(samples_per_class, beta: float = 0.9999):
 
 
 def _cb_parts(input, target, samples_per_class, beta, loss_type, gamma):
-    check.choice(loss_type, "loss_type", CB_LOSS_TYPES)
+    kit.choice(loss_type, "loss_type", CB_LOSS_TYPES)
     z, t, num_classes = _multiclass(input, target)
     weights = class_balanced_weights(samples_per_class, beta)
     if weights.shape[0] != num_classes:
@@ -609,7 +559,7 @@ def class_balanced_loss_grad(input, target, *, samples_per_class, beta: float = 
         return cross_entropy_grad(input, target, reduction="none", grad_output=g)
     onehot = namespace(z).one_hot(t, num_classes, z)
     grad = _focal_derivative(z, onehot, None, gamma if loss_type == "focal" else 0.0) * g[..., None]
-    return _class_first(grad, check.floating(input, "input").ndim)
+    return _class_first(grad, kit.floating(input, "input").ndim)
 
 
 # --- D5 ---------------------------------------------------------------------------------
@@ -644,15 +594,12 @@ def ghm_weights(g, bins: int = 10):
     >>> lossbook.ghm_weights(np.array([0.01, 0.02, 0.03, 0.95]))
     array([0.66666667, 0.66666667, 0.66666667, 2.        ])
     """
-    if isinstance(bins, bool) or not isinstance(bins, numbers.Real) or bins != bins or bins < 1 \
-            or bins != int(bins):
-        raise ValueError(f"bins must be a positive integer, got {bins!r}")
-    bins = int(bins)
-    g = check.floating(g, "g")
+    bins = kit.number(bins, "bins", "[1, inf)", integer=True)
+    g = kit.floating(g, "g")
     if is_torch(g):
         g = g.detach()
     xp = namespace(g)
-    total = max(float(g.numel() if is_torch(g) else g.size), 1.0)
+    total = max(float(kit.numel(g)), 1.0)
     weights = xp.zeros_like(g)
     occupied = 0
     for b in range(bins):
@@ -736,13 +683,10 @@ def ghm_c_loss_grad(input, target, *, bins: int = 10, reduction: str = "mean", g
 
 
 def _ghm_r_parts(input, target, mu, bins):
-    x = check.nonempty(check.floating(input, "input"), "input")
-    y = check.floating(target, "target")
-    namespace(x, y)
-    check.same_shape(x, y, "input", "target")
-    check.positive(mu, "mu")
+    x, y = kit.pair(input, target)
+    kit.number(mu, "mu", "(0, inf)")
     xp = namespace(x)
-    d = x - _cast_like(y, x)
+    d = x - y
     root = xp.sqrt(d * d + float(mu) ** 2)
     return x, d, root, ghm_weights(xp.abs(d) / root, bins)
 
@@ -850,7 +794,7 @@ def poly1_loss(input, target, *, epsilon: float = 1.0, reduction: str = "mean"):
     array([0.455714, 3.855104])
     """
     _multiclass(input, target)
-    epsilon = _check_real(epsilon, "epsilon")
+    epsilon = kit.number(epsilon, "epsilon")
     ce = _true_class_ce(input, target)
     return reduce(ce + epsilon * _one_minus_exp(-ce), reduction)
 
@@ -863,7 +807,7 @@ def poly1_loss_grad(input, target, *, epsilon: float = 1.0, reduction: str = "me
         \frac{\partial L}{\partial z} = (1 + \epsilon\,p_y)\,(p - e_y)
     """
     _multiclass(input, target)
-    epsilon = _check_real(epsilon, "epsilon")
+    epsilon = kit.number(epsilon, "epsilon")
     ce = _true_class_ce(input, target)
     py = namespace(ce).exp(-ce)
     g = (1.0 + epsilon * py) * upstream(py, reduction, grad_output)
@@ -916,7 +860,7 @@ def poly1_focal_loss(input, target, *, epsilon: float = 1.0, alpha: float = 0.25
     """
     x, t = _binary(input, target)
     alpha, gamma = _check_alpha(alpha), _check_gamma(gamma)
-    epsilon = _check_real(epsilon, "epsilon")
+    epsilon = kit.number(epsilon, "epsilon")
     xp = namespace(x)
     poly = xp.exp(-(gamma + 1.0) * xp.softplus((2.0 * t - 1.0) * x))
     return reduce(_focal_value(x, t, alpha, gamma) + epsilon * poly, reduction)
@@ -932,7 +876,7 @@ def poly1_focal_loss_grad(input, target, *, epsilon: float = 1.0, alpha: float =
     """
     x, t = _binary(input, target)
     alpha, gamma = _check_alpha(alpha), _check_gamma(gamma)
-    epsilon = _check_real(epsilon, "epsilon")
+    epsilon = kit.number(epsilon, "epsilon")
     xp = namespace(x)
     s = 2.0 * t - 1.0
     xt = s * x
@@ -941,25 +885,12 @@ def poly1_focal_loss_grad(input, target, *, epsilon: float = 1.0, alpha: float =
 
 
 # --- registry entries -------------------------------------------------------------------
-def _labels01(seed, shape):
-    """0/1 float labels with both classes present."""
-    t = rng(seed).integers(0, 2, size=shape).astype(np.float64)
-    t.flat[0], t.flat[1] = 1.0, 0.0
-    return t
-
-
 def _binary_example(**kwargs):
-    return lambda seed: ((real(seed, (3, 5)), _labels01(seed + 1, (3, 5))), dict(kwargs))
-
-
-def _class_labels(seed, n, num_classes):
-    y = rng(seed).integers(0, num_classes, size=n)
-    y[: min(n, num_classes)] = np.arange(min(n, num_classes))[::-1]
-    return y
+    return lambda seed: ((real(seed, (3, 5)), zero_ones(seed + 1, (3, 5))), dict(kwargs))
 
 
 def _multiclass_example(**kwargs):
-    return lambda seed: ((real(seed, (6, 4), avoid=()), _class_labels(seed + 1, 6, 4)), dict(kwargs))
+    return lambda seed: ((real(seed, (6, 4), avoid=()), class_labels(seed + 1, 6, 4, every_class=True)), dict(kwargs))
 
 
 _CB_COUNTS = (120, 40, 9, 3)
@@ -975,7 +906,7 @@ def _cb_example(seed):
 def _ghm_c_example(seed, bins=10):
     """Logits whose gradient norms sit near bin centres (finite differences stay in one bin)."""
     r = rng(seed)
-    t = _labels01(seed + 1, (4, 6))
+    t = zero_ones(seed + 1, (4, 6))
     # Uneven occupancy: several bins crowded, some empty, so the weights differ.
     centre = r.choice([0, 0, 0, 1, 2, 4, 7, 9], size=t.shape)
     g = (centre + 0.5 + r.uniform(-0.3, 0.3, size=t.shape)) / bins
@@ -993,23 +924,9 @@ def _ghm_r_example(seed, bins=10, mu=0.5):
     return (y + d, y), {"mu": mu}
 
 
-def _binary_curve(x, params):
-    return (x, np.ones_like(x)), params
-
-
-def _multiclass_curve(x, params):
-    """Logits (x, 0, 0): the true class's logit against two others."""
-    z = np.stack([x, np.zeros_like(x), np.zeros_like(x)], axis=1)
-    return (z, np.zeros(x.shape, dtype=np.int64)), params
-
-
-def _first_column(a):
-    return a[:, 0] if np.ndim(a) == 2 else a
-
-
-_LOGIT = Curve("logit x (target 1)", (-6.0, 6.0), call=_binary_curve)
-_TRUE_LOGIT = Curve("true-class logit (others 0, C = 3)", (-6.0, 6.0), call=_multiclass_curve,
-                    select=_first_column)
+_LOGIT = Curve("logit x (target 1)", (-6.0, 6.0), call=kit.with_target(1.0))
+_TRUE_LOGIT = Curve("true-class logit (others 0, C = 3)", (-6.0, 6.0), call=kit.true_class_logit(3),
+                    select=kit.first_column)
 _ALPHA = Param("alpha", 0.25, 0.0, 1.0, doc="weight of the positives")
 _GAMMA = Param("gamma", 2.0, 0.0, 5.0, doc="focusing parameter")
 _FOCAL_PAPER = "Lin, Goyal, Girshick, He & Dollár, Focal Loss for Dense Object Detection, ICCV 2017, arXiv:1708.02002"
@@ -1020,16 +937,11 @@ _POLY_PAPER = ("Leng, Tan, Liu, Cubuk, Shi, Cheng & Anguelov, PolyLoss: A Polyno
                "of Classification Loss Functions, ICLR 2022, arXiv:2204.12511")
 
 
-def _spec(name, catalog_id, chinese, reference, paper, **kwargs):
-    module = globals()
-    return Spec.of(module, name, family="imbalance",
-                catalog_id=catalog_id, chapter="imbalance", chinese=chinese, reference=reference,
-                paper=paper, **kwargs)
-
-
 #: This module's part of the catalog; the registry enrols its SPECS under it.
 FAMILY = Family(key="imbalance", title="Imbalance and hard-example losses", part="D",
                 chapters=("imbalance",))
+
+_spec = kit.spec_factory(FAMILY, globals())
 
 SPECS = (
     _spec("balanced_cross_entropy", "D1", "平衡交叉熵",
@@ -1048,8 +960,8 @@ SPECS = (
           params=(Param("beta", 0.9999, 0.0, 0.9999, doc="effective-number decay"), _GAMMA,
                   Param("loss_type", "softmax", options=CB_LOSS_TYPES)),
           curve=Curve("true-class logit (others 0; n = 100, 10, 1)", (-6.0, 6.0),
-                      call=lambda x, p: (_multiclass_curve(x, {})[0], {**p, "samples_per_class": [100, 10, 1]}),
-                      select=_first_column)),
+                      call=lambda x, p: (kit.true_class_logit(3)(x, {})[0], {**p, "samples_per_class": [100, 10, 1]}),
+                      select=kit.first_column)),
     _spec("ghm_c_loss", "D5", "梯度均衡损失(分类)",
           "mmdet GHMC(bins=10, momentum=0, use_sigmoid=True), transcribed in torch", _GHM_PAPER,
           # the weights are batch statistics: the examples keep every gradient norm near a bin centre

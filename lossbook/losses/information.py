@@ -14,12 +14,11 @@ import math
 
 import numpy as np
 
-from .. import _validate as check
+from .. import _kit as kit
 from .._backend import Numpy, is_torch, namespace
-from .._examples import real, rng
-from .._reduction import check_reduction, reduce, upstream
-from .._spec import Curve, Family, Kink, Param, Spec
-from ._common import aux_array, cast_like, class_axis, expand_classes
+from .._kit import class_axis, class_labels, expand_classes, f64, real, rng, signs
+from .._reduction import reduce, upstream
+from .._spec import Curve, Family, Kink, Param
 
 __all__ = [
     "entropy", "entropy_grad", "cross_entropy", "cross_entropy_grad", "nll_loss", "nll_loss_grad",
@@ -43,12 +42,8 @@ def _unsqueeze(a, axis: int):
 
 # --- shared machinery of cross_entropy and nll_loss ------------------------------------
 def _check_logits(input):
-    x = check.floating(input, "input")
-    check.nonempty(x, "input")
-    if x.ndim == 0:
-        raise ValueError("input must have a class axis: shape (C,), (N, C) or (N, C, d1, ...); "
-                         "got a scalar")
-    return x
+    x = kit.nonempty(kit.floating(input, "input"), "input")
+    return kit.has_ndim(x, "input", "(C,), (N, C) or (N, C, d1, ...) (a class axis)", at_least=1)
 
 
 def _index_target(x, target, weight, ignore_index: int, label_smoothing: float):
@@ -65,17 +60,10 @@ def _index_target(x, target, weight, ignore_index: int, label_smoothing: float):
     xp = namespace(x)
     ax = class_axis(x)
     n_classes = x.shape[ax]
-    if not isinstance(ignore_index, (int, np.integer)) or isinstance(ignore_index, bool):
-        raise TypeError(f"ignore_index must be an int, got {type(ignore_index).__name__}")
-    t = check.labels(target, "target", n_classes, ignore_index=int(ignore_index))
-    if namespace(t) is not xp:
-        raise TypeError("target must be the same kind of array as input (NumPy or torch)")
-    expected = tuple(x.shape[:ax]) + tuple(x.shape[ax + 1:])
-    if tuple(t.shape) != expected:
-        raise ValueError(f"target must have shape {expected} (input's shape without the class "
-                         f"axis {ax}) for class indices, got {tuple(t.shape)}")
-    if xp.name == "torch":
-        t = t.to(device=x.device)
+    ignore_index = kit.number(ignore_index, "ignore_index", integer=True)
+    t = kit.class_targets(x, target, n_classes, tuple(x.shape[:ax]) + tuple(x.shape[ax + 1:]),
+                          ignore_index=ignore_index,
+                          hint=f" (input's shape without the class axis {ax}) for class indices")
     valid = t != ignore_index
     safe = xp.where(valid, t, 0)
     onehot = xp.moveaxis(xp.one_hot(safe, n_classes, x), -1, ax)
@@ -95,36 +83,24 @@ def _index_target(x, target, weight, ignore_index: int, label_smoothing: float):
 def _class_weight(x, weight):
     if weight is None:
         return None
-    return aux_array(weight, "weight", x, shape=(x.shape[class_axis(x)],), nonnegative=True)
-
-
-def _check_smoothing(label_smoothing):
-    if isinstance(label_smoothing, bool) or not isinstance(label_smoothing, (int, float)) \
-            or not 0.0 <= label_smoothing <= 1.0:
-        raise ValueError(f"label_smoothing must be a number in [0, 1], got {label_smoothing!r}")
-    return float(label_smoothing)
+    return kit.aux_array(weight, "weight", x, shape=(x.shape[class_axis(x)],), nonnegative=True)
 
 
 def _ce_setup(input, target, weight, ignore_index, label_smoothing, reduction):
     """``(x, u, denominator_or_None)``: the logits, effective weighted targets, mean denominator."""
-    check_reduction(reduction)
+    kit.check_reduction(reduction)
     x = _check_logits(input)
-    eps = _check_smoothing(label_smoothing)
+    eps = kit.number(label_smoothing, "label_smoothing", "[0, 1]")
     w = _class_weight(x, weight)
     xp = namespace(x)
     ax = class_axis(x)
     if is_torch(target) and target.is_floating_point() or (
             not is_torch(target) and np.issubdtype(np.asarray(target).dtype, np.floating)):
         # probability ("soft") targets, shaped like the input
-        q = check.floating(target, "target")
-        if namespace(q) is not xp:
-            raise TypeError("target must be the same kind of array as input (NumPy or torch)")
-        check.same_shape(x, q, "input", "target")
-        check.probabilities(q, "target")
+        q = kit.match(x, kit.probabilities(target, "target"))
         if ignore_index != -100:
             raise ValueError("ignore_index is not supported with probability (soft) targets; "
                              "give the samples to skip a zero weight or drop them")
-        q = cast_like(q, x)
         if eps:
             q = (1.0 - eps) * q + eps / x.shape[ax]
         u = q if w is None else q * expand_classes(w, x.ndim, ax)
@@ -226,7 +202,7 @@ def cross_entropy_grad(input, target, *, weight=None, ignore_index: int = -100,
 
 
 def _nll_setup(input, target, weight, ignore_index, reduction):
-    check_reduction(reduction)
+    kit.check_reduction(reduction)
     x = _check_logits(input)
     w = _class_weight(x, weight)
     u, denominator = _index_target(x, target, w, ignore_index, 0.0)
@@ -298,18 +274,14 @@ def nll_loss_grad(input, target, *, weight=None, ignore_index: int = -100, reduc
 
 # --- B1: entropy ----------------------------------------------------------------------
 def _entropy_setup(input, dim, base, reduction):
-    check_reduction(reduction)
-    p = check.floating(input, "input")
-    check.nonempty(p, "input")
-    check.probabilities(p, "input")
-    if p.ndim == 0:
-        raise ValueError("input must have at least one axis (the distribution's support)")
-    if not isinstance(dim, (int, np.integer)) or not -p.ndim <= dim < p.ndim:
-        raise ValueError(f"dim must be an axis of input (ndim {p.ndim}), got {dim!r}")
-    scale = 1.0 if base is None else 1.0 / math.log(check.positive(base, "base"))
+    kit.check_reduction(reduction)
+    p = kit.nonempty(kit.probabilities(input, "input"), "input")
+    kit.has_ndim(p, "input", "(..., K) (at least one axis: the distribution's support)", at_least=1)
+    dim = kit.axis(dim, "dim", p.ndim)
+    scale = 1.0 if base is None else 1.0 / math.log(kit.number(base, "base", "(0, inf)"))
     if base is not None and base == 1:
         raise ValueError("base must be a positive number other than 1, got 1")
-    return p, int(dim), scale
+    return p, dim, scale
 
 
 def entropy(input, *, dim: int = -1, base: float | None = None, reduction: str = "mean"):
@@ -385,23 +357,9 @@ _KL_REDUCTIONS = ("mean", "sum", "none", "batchmean")
 
 
 def _kl_setup(input, target, reduction, log_target):
-    check_reduction(reduction, _KL_REDUCTIONS)
-    x = check.floating(input, "input")
-    check.nonempty(x, "input")
-    t = check.floating(target, "target")
-    if namespace(t) is not namespace(x):
-        raise TypeError("target must be the same kind of array as input (NumPy or torch)")
-    check.same_shape(x, t, "input", "target")
-    if check.enabled():
-        if float(check.to_host(x).max()) > 0:
-            raise ValueError("input must hold log-probabilities (<= 0), e.g. log_softmax(z); "
-                             f"got a maximum of {float(check.to_host(x).max()):.4g}")
-        if log_target:
-            if float(check.to_host(t).max()) > 0:
-                raise ValueError("target must hold log-probabilities (<= 0) when log_target=True")
-        else:
-            check.probabilities(t, "target")
-    return x, cast_like(t, x)
+    kit.choice(reduction, "reduction", _KL_REDUCTIONS)
+    return kit.pair(input, target, kit.log_probabilities if log_target else kit.probabilities,
+                    check_input=kit.log_probabilities)
 
 
 def kl_div(input, target, *, reduction: str = "mean", log_target: bool = False):
@@ -473,18 +431,10 @@ def kl_div_grad(input, target, *, reduction: str = "mean", log_target: bool = Fa
 
 # --- B5: binary cross-entropy -----------------------------------------------------------
 def _binary_setup(input, target, weight, reduction, *, probabilities: bool):
-    check_reduction(reduction)
-    x = check.floating(input, "input")
-    check.nonempty(x, "input")
-    if probabilities:
-        check.probabilities(x, "input")
-    t = check.floating(target, "target")
-    if namespace(t) is not namespace(x):
-        raise TypeError("target must be the same kind of array as input (NumPy or torch)")
-    check.same_shape(x, t, "input", "target")
-    check.probabilities(t, "target")
-    w = None if weight is None else aux_array(weight, "weight", x, nonnegative=True)
-    return x, cast_like(t, x), w
+    x, t = kit.pair(input, target, kit.probabilities, reduction=reduction,
+                    check_input=kit.probabilities if probabilities else kit.floating)
+    w = None if weight is None else kit.aux_array(weight, "weight", x, nonnegative=True)
+    return x, t, w
 
 
 def _clamped_log(xp, p):
@@ -576,7 +526,7 @@ def binary_cross_entropy_grad(input, target, *, weight=None, reduction: str = "m
 def _pos_weight(x, pos_weight):
     if pos_weight is None:
         return None
-    return aux_array(pos_weight, "pos_weight", x, nonnegative=True)
+    return kit.aux_array(pos_weight, "pos_weight", x, nonnegative=True)
 
 
 def binary_cross_entropy_with_logits(input, target, *, weight=None, pos_weight=None,
@@ -651,17 +601,6 @@ def binary_cross_entropy_with_logits_grad(input, target, *, weight=None, pos_wei
 
 
 # --- B6: logistic loss, margin form ------------------------------------------------------
-def _margin_setup(input, target, reduction):
-    check_reduction(reduction)
-    f = check.floating(input, "input")
-    check.nonempty(f, "input")
-    y = check.sign_labels(target, "target")
-    if namespace(y) is not namespace(f):
-        raise TypeError("target must be the same kind of array as input (NumPy or torch)")
-    check.same_shape(f, y, "input", "target")
-    return f, cast_like(y, f)
-
-
 def logistic_loss(input, target, *, reduction: str = "mean"):
     r"""Logistic loss in margin form, labels in :math:`\{-1,+1\}`: BCE-with-logits in disguise.
 
@@ -698,7 +637,7 @@ def logistic_loss(input, target, *, reduction: str = "mean"):
     >>> lossbook.logistic_loss(np.array([0.0, 2.0]), np.array([1.0, -1.0]), reduction="none")
     array([0.69314718, 2.12692801])
     """
-    f, y = _margin_setup(input, target, reduction)
+    f, y = kit.pair(input, target, kit.sign_labels, reduction=reduction)
     return reduce(namespace(f).softplus(-y * f), reduction)
 
 
@@ -709,20 +648,11 @@ def logistic_loss_grad(input, target, *, reduction: str = "mean", grad_output=No
 
         \frac{\partial \ell}{\partial f} = -y\,\sigma(-y f)
     """
-    f, y = _margin_setup(input, target, reduction)
+    f, y = kit.pair(input, target, kit.sign_labels, reduction=reduction)
     return -y * namespace(f).sigmoid(-y * f) * upstream(f, reduction, grad_output)
 
 
 # --- registry entries -------------------------------------------------------------------
-def _k(value):
-    return np.asarray(value, dtype=np.float64)
-
-
-def _labels(seed, n, n_classes, shape=None):
-    """Class indices covering several classes, deterministic in ``seed``."""
-    return rng(seed).integers(0, n_classes, size=shape if shape is not None else (n,))
-
-
 def _ce_example(seed):
     """Rotates through the PyTorch semantics: plain, weights + ignore_index, smoothing,
     weights + smoothing + ignore_index, soft targets (+ weights + smoothing), and a
@@ -733,22 +663,22 @@ def _ce_example(seed):
     x = real(seed, (n, c), avoid=())
     w = r.uniform(0.2, 2.0, size=c)
     if case == 0:
-        return (x, _labels(seed, n, c)), {}
+        return (x, class_labels(seed, n, c)), {}
     if case == 1:
-        y = _labels(seed, n, c)
+        y = class_labels(seed, n, c)
         y[1] = -100
         return (x, y), {"weight": w}
     if case == 2:
-        return (x, _labels(seed, n, c)), {"label_smoothing": 0.15}
+        return (x, class_labels(seed, n, c)), {"label_smoothing": 0.15}
     if case == 3:
-        y = _labels(seed, n, c)
+        y = class_labels(seed, n, c)
         y[[0, 3]] = 2
         return (x, y), {"weight": w, "ignore_index": 2, "label_smoothing": 0.2}
     if case == 4:
         q = Numpy.softmax(real(seed + 1, (n, c), avoid=()))
         return (x, q), {"weight": w, "label_smoothing": 0.1}
     x3 = real(seed, (3, c, 4), avoid=())
-    y3 = _labels(seed, 0, c, shape=(3, 4))
+    y3 = class_labels(seed, (3, 4), c)
     y3[0, 1] = -100
     return (x3, y3), {"weight": w}
 
@@ -756,7 +686,7 @@ def _ce_example(seed):
 def _nll_example(seed):
     x, y = _ce_example(seed)[0]
     if x.ndim == 2 and np.issubdtype(y.dtype, np.floating):
-        y = _labels(seed, x.shape[0], x.shape[1])
+        y = class_labels(seed, x.shape[0], x.shape[1])
     logp = Numpy.log_softmax(x, axis=1)
     kwargs = {"weight": rng(seed).uniform(0.2, 2.0, size=x.shape[1])} if seed % 2 else {}
     if seed % 3 == 1:
@@ -767,7 +697,7 @@ def _nll_example(seed):
 
 def _extreme_logits(seed):
     x = real(seed, (4, 5), avoid=()) * 1e4
-    return (x, _labels(seed, 4, 5)), {"label_smoothing": 0.1, "weight": np.linspace(0.5, 2.0, 5)}
+    return (x, class_labels(seed, 4, 5)), {"label_smoothing": 0.1, "weight": np.linspace(0.5, 2.0, 5)}
 
 
 def _entropy_example(seed):
@@ -818,82 +748,62 @@ def _bcel_example(seed):
     return (x, t), {}
 
 
-def _pm1(seed, shape):
-    return np.where(rng(seed).uniform(size=shape) < 0.5, -1.0, 1.0)
-
-
 def _logistic_example(seed):
-    return (real(seed, (4, 5), -5.0, 5.0, avoid=()), _pm1(seed + 1, (4, 5))), {}
-
-
-_B = "information_theory"
-_LOGIT = Curve("logit of the true class (the others are 0)", (-4.0, 12.0),
-               call=lambda x, p: ((np.stack([x] + [np.zeros_like(x)] * 9, axis=1),
-                                   np.zeros(x.shape, dtype=np.int64)), dict(p)),
-               select=lambda a: a[..., 0] if np.ndim(a) == 2 else a)
+    return (real(seed, (4, 5), -5.0, 5.0, avoid=()), signs(seed + 1, (4, 5))), {}
 
 
 #: This module's part of the catalog; the registry enrols its SPECS under it.
 FAMILY = Family(key="information", title="Information-theoretic and probabilistic losses", part="B",
                 chapters=("information_theory", "margin_losses"))
 
+_spec = kit.spec_factory(FAMILY, globals())
+
 SPECS = (
-    Spec(name="cross_entropy", value=cross_entropy, grad=cross_entropy_grad, family="information",
-         catalog_id="B4", example=_ce_example, extreme=_extreme_logits,
-         params=(Param("label_smoothing", 0.0, 0.0, 0.5, doc="ε: target (1-ε)·onehot + ε/C"),),
-         curve=_LOGIT, chinese="交叉熵损失(Softmax 交叉熵)",
-         reference="torch.nn.functional.cross_entropy(input, target, weight, ignore_index, "
-                   "reduction, label_smoothing); sklearn.metrics.log_loss",
-         paper="Shannon 1948; label smoothing: Szegedy et al., CVPR 2016, arXiv:1512.00567",
-         chapter=_B, aliases=("softmax_cross_entropy", "categorical_cross_entropy"),
-         reduction_kind="weighted"),
-    Spec(name="nll_loss", value=nll_loss, grad=nll_loss_grad, family="information",
-         catalog_id="B3", example=_nll_example, curve=None, chinese="负对数似然损失",
-         extreme=lambda seed: ((np.array([[-1e4, -1e-4, -50.0], [-3.0, -2e4, -0.1]]),
-                                np.array([0, 1])), {}),
-         reference="torch.nn.functional.nll_loss(input, target, weight, ignore_index, reduction)",
-         paper="Fisher 1922 (maximum likelihood)", chapter=_B,
-         aliases=("negative_log_likelihood",), reduction_kind="weighted"),
-    Spec(name="entropy", value=entropy, grad=entropy_grad, family="information",
-         catalog_id="B1", example=_entropy_example, extreme=_entropy_extreme,
-         curve=Curve("p (one term -p log p of H)", (0.005, 0.98),
-                     call=lambda x, p: ((x[:, None],), dict(p)),
-                     select=lambda a: a[..., 0] if np.ndim(a) == 2 else a),
-         chinese="信息熵", reference="scipy.stats.entropy(p, base=...); scipy.special.entr(p).sum(-1)",
-         paper="Shannon, A Mathematical Theory of Communication, 1948", chapter=_B),
-    Spec(name="kl_div", value=kl_div, grad=kl_div_grad, family="information",
-         catalog_id="B2", example=_kl_example, extreme=_kl_extreme,
-         curve=Curve("log q (input), target p = 0.3", (-6.0, -0.05),
-                     call=lambda x, p: ((x, np.full_like(x, 0.3)), dict(p))),
-         chinese="KL 散度(相对熵)",
-         reference="torch.nn.functional.kl_div(input=log q, target=p, reduction='batchmean', "
-                   "log_target); scipy.special.rel_entr(p, q)",
-         paper="Kullback & Leibler, On Information and Sufficiency, Ann. Math. Statist. 1951",
-         chapter=_B, aliases=("kl_divergence",), reductions=_KL_REDUCTIONS),
-    Spec(name="binary_cross_entropy", value=binary_cross_entropy, grad=binary_cross_entropy_grad,
-         family="information", catalog_id="B5", example=_bce_example, extreme=_bce_extreme,
-         curve=Curve("p (target t = 1)", (0.002, 0.98),
-                     call=lambda x, p: ((x, np.ones_like(x)), dict(p))),
-         kinks=(Kink((_k([0.0, 1.0, 0.0, 1.0]), _k([0.0, 1.0, 1.0, 0.0])), {"reduction": "sum"},
-                     _k([0.0, 0.0, -1.0 / BCE_GRAD_EPS, 1.0 / BCE_GRAD_EPS]),
-                     "p in {0, 1}: PyTorch's backward (p - t) / max(p(1-p), 1e-12f)"),),
-         chinese="二元交叉熵损失", reference="torch.nn.functional.binary_cross_entropy(input, target, weight); "
-         "sklearn.metrics.log_loss",
-         paper="Cox, The regression analysis of binary sequences, JRSS-B 1958", chapter=_B,
-         aliases=("bce_loss",)),
-    Spec(name="binary_cross_entropy_with_logits", value=binary_cross_entropy_with_logits,
-         grad=binary_cross_entropy_with_logits_grad, family="information", catalog_id="B5",
-         example=_bcel_example,
-         curve=Curve("logit x (target t = 1)", (-6.0, 6.0),
-                     call=lambda x, p: ((x, np.ones_like(x)), dict(p))),
-         chinese="带 Sigmoid 的二元交叉熵损失",
-         reference="torch.nn.functional.binary_cross_entropy_with_logits(input, target, weight, "
-                   "pos_weight)",
-         paper="Cox 1958", chapter=_B, aliases=("bce_with_logits_loss",)),
-    Spec(name="logistic_loss", value=logistic_loss, grad=logistic_loss_grad, family="information",
-         catalog_id="B6", example=_logistic_example,
-         curve=Curve("margin m = y f", (-3.0, 3.0), call=lambda x, p: ((x, np.ones_like(x)), dict(p))),
-         chinese="对数损失(逻辑回归损失)", reference="torch.nn.functional.soft_margin_loss(input, target)",
-         paper="Cox 1958; Friedman, Hastie & Tibshirani, Additive logistic regression, Ann. Statist. 2000",
-         chapter="margin_losses", aliases=("soft_margin_loss",)),
+    _spec("cross_entropy", "B4", "交叉熵损失(Softmax 交叉熵)",
+          "torch.nn.functional.cross_entropy(input, target, weight, ignore_index, "
+          "reduction, label_smoothing); sklearn.metrics.log_loss",
+          "Shannon 1948; label smoothing: Szegedy et al., CVPR 2016, arXiv:1512.00567",
+          example=_ce_example, extreme=_extreme_logits,
+          params=(Param("label_smoothing", 0.0, 0.0, 0.5, doc="ε: target (1-ε)·onehot + ε/C"),),
+          curve=Curve("logit of the true class (the others are 0)", (-4.0, 12.0),
+                      call=kit.true_class_logit(10), select=kit.first_column),
+          aliases=("softmax_cross_entropy", "categorical_cross_entropy"),
+          reduction_kind="weighted"),
+    _spec("nll_loss", "B3", "负对数似然损失",
+          "torch.nn.functional.nll_loss(input, target, weight, ignore_index, reduction)",
+          "Fisher 1922 (maximum likelihood)", example=_nll_example, curve=None,
+          extreme=lambda seed: ((np.array([[-1e4, -1e-4, -50.0], [-3.0, -2e4, -0.1]]),
+                                 np.array([0, 1])), {}),
+          aliases=("negative_log_likelihood",), reduction_kind="weighted"),
+    _spec("entropy", "B1", "信息熵", "scipy.stats.entropy(p, base=...); scipy.special.entr(p).sum(-1)",
+          "Shannon, A Mathematical Theory of Communication, 1948",
+          example=_entropy_example, extreme=_entropy_extreme,
+          curve=Curve("p (one term -p log p of H)", (0.005, 0.98),
+                      call=lambda x, p: ((x[:, None],), dict(p)), select=kit.first_column)),
+    _spec("kl_div", "B2", "KL 散度(相对熵)",
+          "torch.nn.functional.kl_div(input=log q, target=p, reduction='batchmean', "
+          "log_target); scipy.special.rel_entr(p, q)",
+          "Kullback & Leibler, On Information and Sufficiency, Ann. Math. Statist. 1951",
+          example=_kl_example, extreme=_kl_extreme,
+          curve=Curve("log q (input), target p = 0.3", (-6.0, -0.05), call=kit.with_target(0.3)),
+          aliases=("kl_divergence",), reductions=_KL_REDUCTIONS),
+    _spec("binary_cross_entropy", "B5", "二元交叉熵损失",
+          "torch.nn.functional.binary_cross_entropy(input, target, weight); sklearn.metrics.log_loss",
+          "Cox, The regression analysis of binary sequences, JRSS-B 1958",
+          example=_bce_example, extreme=_bce_extreme,
+          curve=Curve("p (target t = 1)", (0.002, 0.98), call=kit.with_target(1.0)),
+          kinks=(Kink((f64([0.0, 1.0, 0.0, 1.0]), f64([0.0, 1.0, 1.0, 0.0])), {"reduction": "sum"},
+                      f64([0.0, 0.0, -1.0 / BCE_GRAD_EPS, 1.0 / BCE_GRAD_EPS]),
+                      "p in {0, 1}: PyTorch's backward (p - t) / max(p(1-p), 1e-12f)"),),
+          aliases=("bce_loss",)),
+    _spec("binary_cross_entropy_with_logits", "B5", "带 Sigmoid 的二元交叉熵损失",
+          "torch.nn.functional.binary_cross_entropy_with_logits(input, target, weight, pos_weight)",
+          "Cox 1958", example=_bcel_example,
+          curve=Curve("logit x (target t = 1)", (-6.0, 6.0), call=kit.with_target(1.0)),
+          aliases=("bce_with_logits_loss",)),
+    _spec("logistic_loss", "B6", "对数损失(逻辑回归损失)", "torch.nn.functional.soft_margin_loss(input, target)",
+          "Cox 1958; Friedman, Hastie & Tibshirani, Additive logistic regression, Ann. Statist. 2000",
+          example=_logistic_example,
+          curve=Curve("margin m = y f", (-3.0, 3.0), call=kit.with_target(1.0)),
+          chapter="margin_losses", aliases=("soft_margin_loss",)),
 )

@@ -12,12 +12,11 @@ from __future__ import annotations
 
 import numpy as np
 
-from .. import _validate as check
+from .. import _kit as kit
 from .._backend import namespace
-from .._examples import real, rng
-from .._reduction import check_reduction, reduce, upstream
-from .._spec import Curve, Family, Kink, Param, Spec
-from ._common import aux_array, cast_like, class_axis
+from .._kit import f64, real, rng, signs
+from .._reduction import reduce, upstream
+from .._spec import Curve, Family, Kink, Param
 
 __all__ = [
     "zero_one_loss", "zero_one_loss_grad", "perceptron_loss", "perceptron_loss_grad",
@@ -29,14 +28,7 @@ __all__ = [
 
 def _setup(input, target, reduction):
     """Scores, labels in {-1, +1} cast like the scores, and the margin ``y * f``."""
-    check_reduction(reduction)
-    f = check.floating(input, "input")
-    check.nonempty(f, "input")
-    y = check.sign_labels(target, "target")
-    if namespace(y) is not namespace(f):
-        raise TypeError("target must be the same kind of array as input (NumPy or torch)")
-    check.same_shape(f, y, "input", "target")
-    y = cast_like(y, f)
+    f, y = kit.pair(input, target, kit.sign_labels, reduction=reduction)
     return f, y, y * f
 
 
@@ -305,12 +297,6 @@ def exponential_loss_grad(input, target, *, reduction: str = "mean", grad_output
 
 
 # --- C6 ---------------------------------------------------------------------------------
-def _check_margin(margin):
-    if isinstance(margin, bool) or not isinstance(margin, (int, float, np.floating)) or margin != margin:
-        raise ValueError(f"margin must be a real number, got {margin!r}")
-    return float(margin)
-
-
 def hinge_embedding_loss(input, target, *, margin: float = 1.0, reduction: str = "mean"):
     r"""PyTorch's ``HingeEmbeddingLoss``: pull similar pairs' distances down, push dissimilar ones past ``margin``.
 
@@ -348,7 +334,7 @@ def hinge_embedding_loss(input, target, *, margin: float = 1.0, reduction: str =
     ...                               reduction="none")
     array([0.3, 0.7, 0. ])
     """
-    delta = _check_margin(margin)
+    delta = kit.number(margin, "margin")
     x, y, _ = _setup(input, target, reduction)
     xp = namespace(x)
     return reduce(xp.where(y > 0, x, xp.maximum(delta - x, 0.0)), reduction)
@@ -363,7 +349,7 @@ def hinge_embedding_loss_grad(input, target, *, margin: float = 1.0, reduction: 
         \frac{\partial \ell}{\partial x} = \begin{cases} 1 & y = 1 \\
         -\mathbb 1[\,x \le \Delta\,] & y = -1 \end{cases}
     """
-    delta = _check_margin(margin)
+    delta = kit.number(margin, "margin")
     x, y, _ = _setup(input, target, reduction)
     xp = namespace(x)
     d = xp.where(y > 0, 1.0, xp.where(x <= delta, -1.0, 0.0, like=x), like=x)
@@ -372,32 +358,22 @@ def hinge_embedding_loss_grad(input, target, *, margin: float = 1.0, reduction: 
 
 # --- C7 ---------------------------------------------------------------------------------
 def _multi_margin_setup(input, target, p, margin, weight, reduction):
-    check_reduction(reduction)
-    if p not in (1, 2) or isinstance(p, bool):
-        raise ValueError(f"p must be 1 or 2, got {p!r}")
-    delta = _check_margin(margin)
-    z = check.floating(input, "input")
-    check.nonempty(z, "input")
-    if z.ndim not in (1, 2):
-        raise ValueError(f"input must have shape (N, C) or (C,), got {tuple(z.shape)}")
+    kit.check_reduction(reduction)
+    kit.choice(p, "p", (1, 2))
+    delta = kit.number(margin, "margin")
+    z = kit.nonempty(kit.floating(input, "input"), "input")
+    kit.has_ndim(z, "input", "(N, C) or (C,)", allowed=(1, 2))
     xp = namespace(z)
-    ax = class_axis(z)
+    ax = kit.class_axis(z)
     n_classes = z.shape[ax]
-    t = check.labels(target, "target", n_classes)
-    if namespace(t) is not xp:
-        raise TypeError("target must be the same kind of array as input (NumPy or torch)")
-    expected = tuple(z.shape[:ax])
-    if tuple(t.shape) != expected:
-        raise ValueError(f"target must have shape {expected} (one class index per row of input), "
-                         f"got {tuple(t.shape)}")
-    if xp.name == "torch":
-        t = t.to(device=z.device)
+    t = kit.class_targets(z, target, n_classes, tuple(z.shape[:ax]),
+                          hint=" (one class index per row of input)")
     onehot = xp.one_hot(t, n_classes, z)
     z_y = xp.sum(onehot * z, axis=-1, keepdims=True)
     h = xp.maximum(delta - z_y + z, 0.0) * (1.0 - onehot)     # the j = y term is excluded
     w_y = 1.0
     if weight is not None:
-        w = aux_array(weight, "weight", z, shape=(n_classes,), nonnegative=True)
+        w = kit.aux_array(weight, "weight", z, shape=(n_classes,), nonnegative=True)
         w_y = xp.sum(onehot * w, axis=-1, keepdims=True)
     return z, onehot, h, w_y, n_classes, delta
 
@@ -477,37 +453,29 @@ def multi_margin_loss_grad(input, target, *, p: int = 1, margin: float = 1.0, we
 
 
 # --- registry entries -------------------------------------------------------------------
-def _k(value):
-    return np.asarray(value, dtype=np.float64)
-
-
-def _pm1(seed, shape):
-    return np.where(rng(seed).uniform(size=shape) < 0.5, -1.0, 1.0)
-
-
 def _binary(avoid_margins=(0.0,), low=-3.0, high=3.0, **kwargs):
     """Scores whose margins y*f stay ``gap`` away from the kinks, and labels in {-1, +1}."""
     def example(seed):
-        y = _pm1(seed + 1, (4, 5))
+        y = signs(seed + 1, (4, 5))
         m = real(seed, (4, 5), low, high, avoid=avoid_margins, gap=0.05)
         return (m * y, y), dict(kwargs)
     return example
 
 
 def _binary_extreme(seed):
-    y = _pm1(seed + 1, (3, 4))
+    y = signs(seed + 1, (3, 4))
     return (real(seed, (3, 4), -1.0, 1.0) * 1e4 * y, y), {}
 
 
 def _exponential_extreme(seed):
     """|m| up to 700 (e^700 ~ 1e304): beyond ~709.78 the value itself is not a float64."""
-    y = _pm1(seed + 1, (2, 3))
+    y = signs(seed + 1, (2, 3))
     return (np.array([[700.0, -700.0, 30.0], [-650.0, 1e4, 0.5]]) * y, y), {"reduction": "none"}
 
 
 def _hel_example(seed):
     x = real(seed, (4, 5), 0.05, 3.0, avoid=(1.5,))
-    return (x, _pm1(seed + 1, (4, 5))), {"margin": 1.5}
+    return (x, signs(seed + 1, (4, 5))), {"margin": 1.5}
 
 
 def _mm_example(seed):
@@ -523,38 +491,27 @@ def _mm_example(seed):
     return (z, y), kwargs
 
 
-_C = "margin_losses"
-_MARGIN = Curve("margin m = y f (y = +1)", (-3.0, 3.0),
-                call=lambda x, p: ((x, np.ones_like(x)), dict(p)))
-
-
-def _spec(name, catalog_id, chinese, reference, paper="", **kwargs):
-    module = globals()
-    kwargs.setdefault("curve", _MARGIN)
-    kwargs.setdefault("extreme", _binary_extreme)
-    return Spec.of(module, name, family="margin",
-                catalog_id=catalog_id, chapter=_C, chinese=chinese, reference=reference,
-                paper=paper, **kwargs)
-
-
 #: This module's part of the catalog; the registry enrols its SPECS under it.
 FAMILY = Family(key="margin", title="Margin-based losses", part="C",
                 chapters=("margin_losses",))
 
+_spec = kit.spec_factory(FAMILY, globals(), extreme=_binary_extreme,
+                         curve=Curve("margin m = y f (y = +1)", (-3.0, 3.0), call=kit.with_target(1.0)))
+
 SPECS = (
     _spec("zero_one_loss", "C1", "0-1 损失", "sklearn.metrics.zero_one_loss(y, sign(f))",
           example=_binary(),
-          kinks=(Kink((_k([0.0, 0.0]), _k([1.0, -1.0])), {}, _k([0.0, 0.0]),
+          kinks=(Kink((f64([0.0, 0.0]), f64([1.0, -1.0])), {}, f64([0.0, 0.0]),
                       "zero gradient everywhere, also at m = 0 (which counts as an error)"),)),
     _spec("perceptron_loss", "C2", "感知机损失", "none (sklearn Perceptron for behaviour only)",
           "Rosenblatt, Psychological Review 1958", example=_binary(),
-          kinks=(Kink((_k([0.0, 0.0]), _k([1.0, -1.0])), {"reduction": "sum"}, _k([-1.0, 1.0]),
+          kinks=(Kink((f64([0.0, 0.0]), f64([1.0, -1.0])), {"reduction": "sum"}, f64([-1.0, 1.0]),
                       "-y at m = 0: Rosenblatt's rule and sklearn SGDClassifier update when y f <= 0"),)),
     _spec("hinge_loss", "C3", "合页损失(铰链损失)",
           "(1 - y*f).clamp(min=0) in torch; sklearn.metrics.hinge_loss; 2 * F.multi_margin_loss on [0, f]",
           "Cortes & Vapnik, Support-vector networks, Machine Learning 1995",
           example=_binary(avoid_margins=(1.0,)),
-          kinks=(Kink((_k([1.0, -1.0]), _k([1.0, -1.0])), {"reduction": "sum"}, _k([-1.0, 1.0]),
+          kinks=(Kink((f64([1.0, -1.0]), f64([1.0, -1.0])), {"reduction": "sum"}, f64([-1.0, 1.0]),
                       "-y at y f = 1 (PyTorch's (1 - y*f).clamp(min=0), sklearn's SGD hinge)"),)),
     _spec("squared_hinge_loss", "C4", "平方合页损失",
           "2 * F.multi_margin_loss(p=2) on the two-class scores [0, f]; keras.losses.SquaredHinge",
@@ -565,18 +522,16 @@ SPECS = (
     _spec("hinge_embedding_loss", "C6", "HingeEmbedding 损失", "torch.nn.functional.hinge_embedding_loss",
           example=_hel_example, params=(Param("margin", 1.0, 0.1, 3.0),),
           curve=Curve("input x, a distance (dissimilar pair, y = -1)", (0.0, 3.0),
-                      call=lambda x, p: ((x, -np.ones_like(x)), dict(p))),
-          kinks=(Kink((_k([1.0, 1.0]), _k([-1.0, 1.0])), {"reduction": "sum"}, _k([-1.0, 1.0]),
+                      call=kit.with_target(-1.0)),
+          kinks=(Kink((f64([1.0, 1.0]), f64([-1.0, 1.0])), {"reduction": "sum"}, f64([-1.0, 1.0]),
                       "-1 at x = margin for y = -1 (PyTorch's clamp_min is inclusive)"),)),
     _spec("multi_margin_loss", "C7", "多分类合页损失", "torch.nn.functional.multi_margin_loss",
           "Weston & Watkins, ESANN 1999; Crammer & Singer, JMLR 2001", in_seeds=False,
           example=_mm_example, extreme=lambda seed: ((real(seed, (3, 4)) * 1e4, np.array([0, 3, 1])), {}),
           params=(Param("margin", 1.0, 0.1, 3.0), Param("p", 1, options=(1, 2))),
           curve=Curve("score of the true class (the two others are 0)", (-3.0, 3.0),
-                      call=lambda x, p: ((np.stack([x, np.zeros_like(x), np.zeros_like(x)], axis=1),
-                                          np.zeros(x.shape, dtype=np.int64)), dict(p)),
-                      select=lambda a: a[..., 0] if np.ndim(a) == 2 else a),
-          kinks=(Kink((_k([[0.0, 1.0, -0.5]]), np.array([1])), {"reduction": "sum"},
-                      _k([[0.0, 0.0, 0.0]]),
+                      call=kit.true_class_logit(3), select=kit.first_column),
+          kinks=(Kink((f64([[0.0, 1.0, -0.5]]), np.array([1])), {"reduction": "sum"},
+                      f64([[0.0, 0.0, 0.0]]),
                       "a hinge exactly at 0 is inactive (PyTorch's kernel tests > 0)"),)),
 )

@@ -13,15 +13,13 @@ say which convention they pick and why.
 """
 from __future__ import annotations
 
-import math
-
 import numpy as np
 
-from .. import _validate as check
-from .._backend import is_torch, namespace
-from .._examples import real, rng
+from .. import _kit as kit
+from .._backend import LOG2, namespace
+from .._kit import f64, real, rng
 from .._reduction import reduce, root, root_upstream, upstream
-from .._spec import Curve, Family, Kink, Param, Spec
+from .._spec import Curve, Family, Kink, Param
 
 __all__ = [
     "l1_loss", "l1_loss_grad", "mbe", "mbe_grad", "mse_loss", "mse_loss_grad",
@@ -31,28 +29,13 @@ __all__ = [
     "log_cosh_loss", "log_cosh_loss_grad", "quantile_loss", "quantile_loss_grad",
 ]
 
-_LOG2 = math.log(2.0)
 
-
-def _pair(input, target, name: str):
+def _pair(input, target):
     """Validate ``input`` and ``target``: same kind, dtype and shape, not empty, no NaN.
 
     A ``target`` given as a list or Python number takes the dtype (and device) of ``input``.
     """
-    x = check.floating(input, "input")
-    if not is_torch(target) and not isinstance(target, np.ndarray):
-        t = check.floating(target, "target")
-        t = namespace(x).asarray(t, like=x)
-    else:
-        t = check.floating(target, "target")
-    if is_torch(x) != is_torch(t):
-        raise TypeError(f"target must be the same kind of array as input (NumPy or torch) in {name}")
-    if t.dtype != x.dtype:
-        raise TypeError(f"target must have the dtype of input ({str(x.dtype).replace('torch.', '')}) "
-                        f"in {name}, got {str(t.dtype).replace('torch.', '')}")
-    check.same_shape(x, t, "input", "target")
-    check.nonempty(x, "input")
-    return x, t
+    return kit.pair(input, target, dtype=True)
 
 
 # --- E1 ---------------------------------------------------------------------------------
@@ -100,7 +83,7 @@ def l1_loss(input, target, *, reduction: str = "mean"):
     >>> float(lossbook.l1_loss(np.array([[1.0], [1.0]]), np.array([[0.0], [0.0]])))
     1.0
     """
-    x, t = _pair(input, target, "l1_loss")
+    x, t = _pair(input, target)
     return reduce(namespace(x).abs(x - t), reduction)
 
 
@@ -111,7 +94,7 @@ def l1_loss_grad(input, target, *, reduction: str = "mean", grad_output=None):
 
         \frac{\partial\ell}{\partial\hat y_i} = \frac{\operatorname{sign}(\hat y_i - y_i)}{n}
     """
-    x, t = _pair(input, target, "l1_loss")
+    x, t = _pair(input, target)
     r = x - t
     return namespace(x).sign(r) * upstream(r, reduction, grad_output)
 
@@ -153,7 +136,7 @@ def mbe(input, target, *, reduction: str = "mean"):
     >>> float(lossbook.mbe(np.array([3.0, -1.0]), np.array([1.0, 1.0])))
     0.0
     """
-    x, t = _pair(input, target, "mbe")
+    x, t = _pair(input, target)
     return reduce(x - t, reduction)
 
 
@@ -164,7 +147,7 @@ def mbe_grad(input, target, *, reduction: str = "mean", grad_output=None):
 
         \frac{\partial\,\operatorname{MBE}}{\partial\hat y_i} = \frac1n
     """
-    x, t = _pair(input, target, "mbe")
+    x, t = _pair(input, target)
     return upstream(x - t, reduction, grad_output) * 1.0
 
 
@@ -208,7 +191,7 @@ def mse_loss(input, target, *, reduction: str = "mean"):
     >>> float(lossbook.mse_loss(np.array([1.0, 1.0]), np.array([0.0, 1.0])))
     0.5
     """
-    x, t = _pair(input, target, "mse_loss")
+    x, t = _pair(input, target)
     r = x - t
     return reduce(r * r, reduction)
 
@@ -220,7 +203,7 @@ def mse_loss_grad(input, target, *, reduction: str = "mean", grad_output=None):
 
         \frac{\partial\ell}{\partial\hat y_i} = \frac{2\,(\hat y_i - y_i)}{n}
     """
-    x, t = _pair(input, target, "mse_loss")
+    x, t = _pair(input, target)
     r = x - t
     return 2.0 * r * upstream(r, reduction, grad_output)
 
@@ -264,8 +247,8 @@ def rmse_loss(input, target, *, reduction: str = "mean"):
     >>> float(lossbook.rmse_loss(np.array([3.0, 1.0]), np.array([0.0, 0.0])))
     2.23606797749979
     """
-    x, t = _pair(input, target, "rmse_loss")
-    return root(mse_loss(x, t, reduction=reduction))
+    x, t = _pair(input, target)
+    return namespace(x).sqrt(mse_loss(x, t, reduction=reduction))
 
 
 def rmse_loss_grad(input, target, *, reduction: str = "mean", grad_output=None):
@@ -276,7 +259,7 @@ def rmse_loss_grad(input, target, *, reduction: str = "mean", grad_output=None):
         \frac{\partial\,\operatorname{RMSE}}{\partial\hat y_i}
         = \frac{\hat y_i - y_i}{n\,\operatorname{RMSE}}
     """
-    x, t = _pair(input, target, "rmse_loss")
+    x, t = _pair(input, target)
     m = mse_loss(x, t, reduction=reduction)
     return mse_loss_grad(x, t, reduction=reduction, grad_output=root_upstream(m, grad_output))
 
@@ -332,19 +315,15 @@ def mape_loss(input, target, *, reduction: str = "mean"):
     >>> lossbook.mape_loss(np.array([150.0, 100.0]), np.array([100.0, 150.0]), reduction="none")
     array([50.        , 33.33333333])
     """
-    x, t = _pair(input, target, "mape_loss")
+    x, t = _pair(input, target)
     _nonzero_target(t, "mape_loss")
     xp = namespace(x)
     return reduce(100.0 * xp.abs(x - t) / xp.abs(t), reduction)
 
 
 def _nonzero_target(t, name):
-    if check.enabled():
-        zeros = int((t == 0).sum())
-        if zeros:
-            raise ValueError(f"target contains {zeros} zero(s): {name} divides by |target|, so the "
-                             f"percentage error there would be infinite; mask those elements or "
-                             f"use smape_loss or l1_loss")
+    kit.nonzero(t, "target", f"{name} divides by |target|, so the percentage error there would be "
+                             f"infinite; mask those elements or use smape_loss or l1_loss")
 
 
 def mape_loss_grad(input, target, *, reduction: str = "mean", grad_output=None):
@@ -355,7 +334,7 @@ def mape_loss_grad(input, target, *, reduction: str = "mean", grad_output=None):
         \frac{\partial\,\operatorname{MAPE}}{\partial\hat y_i}
         = \frac{100\,\operatorname{sign}(\hat y_i - y_i)}{n\,\lvert y_i\rvert}
     """
-    x, t = _pair(input, target, "mape_loss")
+    x, t = _pair(input, target)
     _nonzero_target(t, "mape_loss")
     xp = namespace(x)
     r = x - t
@@ -408,7 +387,7 @@ def smape_loss(input, target, *, reduction: str = "mean"):
     >>> lossbook.smape_loss(np.array([150.0, 50.0, 0.0]), np.array([100.0, 100.0, 0.0]), reduction="none")
     array([40.        , 66.66666667,  0.        ])
     """
-    x, t = _pair(input, target, "smape_loss")
+    x, t = _pair(input, target)
     xp = namespace(x)
     total = xp.abs(x) + xp.abs(t)
     defined = total > 0
@@ -429,7 +408,7 @@ def smape_loss_grad(input, target, *, reduction: str = "mean", grad_output=None)
     With :math:`\operatorname{sign}(0)=0` at :math:`r=0` and at :math:`\hat y=0` (PyTorch's
     ``abs'(0)``).
     """
-    x, t = _pair(input, target, "smape_loss")
+    x, t = _pair(input, target)
     xp = namespace(x)
     r = x - t
     total = xp.abs(x) + xp.abs(t)
@@ -442,12 +421,8 @@ def smape_loss_grad(input, target, *, reduction: str = "mean", grad_output=None)
 # --- E7 ---------------------------------------------------------------------------------
 def _log1p_pair(x, t, name):
     """``log1p`` of both arguments, after checking they exceed -1."""
-    if check.enabled():
-        for value, label in ((x, "input"), (t, "target")):
-            low = float(check.to_host(value).min())
-            if low <= -1.0:
-                raise ValueError(f"{label} must be greater than -1 in {name} (it takes log(1 + {label})), "
-                                 f"got a minimum of {low:.6g}")
+    for value, label in ((x, "input"), (t, "target")):
+        kit.values_in(value, label, "(-1, inf)", hint=f" in {name} (it takes log(1 + {label}))")
     xp = namespace(x)
     return xp.log1p(x), xp.log1p(t)
 
@@ -496,7 +471,7 @@ def msle_loss(input, target, *, reduction: str = "mean"):
     >>> round(float(lossbook.msle_loss(np.array([1.0, 2.0, 3.0, 110.0]), y)), 7)
     0.0022283
     """
-    x, t = _pair(input, target, "msle_loss")
+    x, t = _pair(input, target)
     lx, lt = _log1p_pair(x, t, "msle_loss")
     d = lx - lt
     return reduce(d * d, reduction)
@@ -510,7 +485,7 @@ def msle_loss_grad(input, target, *, reduction: str = "mean", grad_output=None):
         \frac{\partial\,\operatorname{MSLE}}{\partial\hat y_i}
         = \frac{2\,\bigl(\log(1+\hat y_i) - \log(1+y_i)\bigr)}{n\,(1 + \hat y_i)}
     """
-    x, t = _pair(input, target, "msle_loss")
+    x, t = _pair(input, target)
     lx, lt = _log1p_pair(x, t, "msle_loss")
     d = lx - lt
     return 2.0 * d / (1.0 + x) * upstream(d, reduction, grad_output)
@@ -548,7 +523,7 @@ def rmsle_loss(input, target, *, reduction: str = "mean"):
     >>> round(float(lossbook.rmsle_loss(np.array([2.0, 3.0, 4.0, 100.0]), y)), 6)
     0.272468
     """
-    x, t = _pair(input, target, "rmsle_loss")
+    x, t = _pair(input, target)
     _log1p_pair(x, t, "rmsle_loss")
     return root(msle_loss(x, t, reduction=reduction))
 
@@ -561,7 +536,7 @@ def rmsle_loss_grad(input, target, *, reduction: str = "mean", grad_output=None)
         \frac{\partial\,\operatorname{RMSLE}}{\partial\hat y_i}
         = \frac{\log(1+\hat y_i) - \log(1+y_i)}{n\,(1+\hat y_i)\,\operatorname{RMSLE}}
     """
-    x, t = _pair(input, target, "rmsle_loss")
+    x, t = _pair(input, target)
     _log1p_pair(x, t, "rmsle_loss")
     m = msle_loss(x, t, reduction=reduction)
     return msle_loss_grad(x, t, reduction=reduction, grad_output=root_upstream(m, grad_output))
@@ -614,8 +589,8 @@ def huber_loss(input, target, *, delta: float = 1.0, reduction: str = "mean"):
     >>> float(lossbook.huber_loss(np.array([[0.6], [0.4]]), np.array([[0.0], [1.0]])))
     0.18
     """
-    x, t = _pair(input, target, "huber_loss")
-    check.positive(delta, "delta")
+    x, t = _pair(input, target)
+    kit.number(delta, "delta", "(0, inf)")
     xp = namespace(x)
     r = x - t
     a = xp.abs(r)
@@ -635,8 +610,8 @@ def huber_loss_grad(input, target, *, delta: float = 1.0, reduction: str = "mean
 
     Continuous, so :math:`|r|=\delta` needs no convention (PyTorch gives :math:`\pm\delta`).
     """
-    x, t = _pair(input, target, "huber_loss")
-    check.positive(delta, "delta")
+    x, t = _pair(input, target)
+    kit.number(delta, "delta", "(0, inf)")
     r = x - t
     return namespace(x).clip(r, -delta, delta) * upstream(r, reduction, grad_output)
 
@@ -682,8 +657,8 @@ def smooth_l1_loss(input, target, *, beta: float = 1.0, reduction: str = "mean")
     >>> lossbook.smooth_l1_loss(np.array([0.5, 3.0]), np.array([0.0, 0.0]), reduction="none")
     array([0.125, 2.5  ])
     """
-    x, t = _pair(input, target, "smooth_l1_loss")
-    check.positive(beta, "beta", strict=False)
+    x, t = _pair(input, target)
+    kit.number(beta, "beta", "[0, inf)")
     xp = namespace(x)
     r = x - t
     a = xp.abs(r)
@@ -702,8 +677,8 @@ def smooth_l1_loss_grad(input, target, *, beta: float = 1.0, reduction: str = "m
     For ``beta=0`` it is :math:`\operatorname{sign}(r)`, 0 at :math:`r=0`, as PyTorch (which
     then calls ``l1_loss``).
     """
-    x, t = _pair(input, target, "smooth_l1_loss")
-    check.positive(beta, "beta", strict=False)
+    x, t = _pair(input, target)
+    kit.number(beta, "beta", "[0, inf)")
     xp = namespace(x)
     r = x - t
     slope = xp.sign(r) if beta == 0 else xp.clip(r / beta, -1.0, 1.0)
@@ -751,10 +726,10 @@ def log_cosh_loss(input, target, *, reduction: str = "mean"):
     >>> float(lossbook.log_cosh_loss(np.array([1000.0]), np.array([0.0])))
     999.3068528194401
     """
-    x, t = _pair(input, target, "log_cosh_loss")
+    x, t = _pair(input, target)
     xp = namespace(x)
     a = xp.abs(x - t)
-    return reduce(a + xp.log1p(xp.exp(-2.0 * a)) - _LOG2, reduction)
+    return reduce(a + xp.log1p(xp.exp(-2.0 * a)) - LOG2, reduction)
 
 
 def log_cosh_loss_grad(input, target, *, reduction: str = "mean", grad_output=None):
@@ -765,18 +740,12 @@ def log_cosh_loss_grad(input, target, *, reduction: str = "mean", grad_output=No
         \frac{\partial\ell}{\partial\hat y} = \tanh(r), \qquad
         \frac{\partial^2\ell}{\partial\hat y^2} = \operatorname{sech}^2(r) = 1 - \tanh^2 r
     """
-    x, t = _pair(input, target, "log_cosh_loss")
+    x, t = _pair(input, target)
     r = x - t
     return namespace(x).tanh(r) * upstream(r, reduction, grad_output)
 
 
 # --- E11 --------------------------------------------------------------------------------
-def _quantile_level(tau):
-    if isinstance(tau, bool) or not isinstance(tau, (int, float)) or not 0.0 <= tau <= 1.0:
-        raise ValueError(f"tau must be a quantile level in [0, 1], got {tau!r}")
-    return float(tau)
-
-
 def quantile_loss(input, target, *, tau: float = 0.5, reduction: str = "mean"):
     r"""Quantile (pinball) loss: its minimiser is the :math:`\tau`-quantile of the target.
 
@@ -817,8 +786,8 @@ def quantile_loss(input, target, *, tau: float = 0.5, reduction: str = "mean"):
     >>> lossbook.quantile_loss(np.array([3.0, 0.0]), np.array([1.0, 1.0]), tau=0.9, reduction="none")
     array([0.2, 0.9])
     """
-    x, t = _pair(input, target, "quantile_loss")
-    tau = _quantile_level(tau)
+    x, t = _pair(input, target)
+    tau = kit.number(tau, "tau", "[0, 1]")
     r = x - t
     return reduce(namespace(x).where(r > 0, (1.0 - tau) * r, -tau * r), reduction)
 
@@ -837,8 +806,8 @@ def quantile_loss_grad(input, target, *, tau: float = 0.5, reduction: str = "mea
     arbiter here: it gives :math:`\tfrac12-\tau` for ``torch.maximum`` (ties split the
     gradient) and :math:`-\tau` for the indicator form.
     """
-    x, t = _pair(input, target, "quantile_loss")
-    tau = _quantile_level(tau)
+    x, t = _pair(input, target)
+    tau = kit.number(tau, "tau", "[0, 1]")
     xp = namespace(x)
     r = x - t
     # full_like, not Python floats: torch.where of two scalars would be float32.
@@ -848,11 +817,6 @@ def quantile_loss_grad(input, target, *, tau: float = 0.5, reduction: str = "mea
 
 
 # --- registry entries -------------------------------------------------------------------
-def _k(value):
-    """A float64 NumPy array (kink points and expected gradients)."""
-    return np.asarray(value, dtype=np.float64)
-
-
 def _residual_example(avoid=(0.0,), low=-3.0, high=3.0, shape=(3, 4), **kwargs):
     """Example: a target and a prediction whose residuals stay away from the kinks ``avoid``."""
     def example(seed):
@@ -888,41 +852,30 @@ def _log_extreme(seed):
     return (generator.uniform(1e3, 1e4, size=(3, 4)), generator.uniform(0.0, 10.0, size=(3, 4))), {}
 
 
-def _residual_curve(x, params):
-    """The residual view: prediction ``x`` against target 0, so the curve is :math:`\\rho(r)`."""
-    return (x, np.zeros_like(x)), dict(params)
-
-
 def _unit_target_curve(x, params):
     """Prediction ``1 + r`` against target 1 (for the relative and logarithmic losses)."""
     return (1.0 + x, np.ones_like(x)), dict(params)
 
 
-_R = Curve("residual r = input − target", (-4.0, 4.0), call=_residual_curve)
+# The residual view: prediction ``x`` against target 0, so the curve is rho(r).
+_R = Curve("residual r = input − target", (-4.0, 4.0), call=kit.with_target(0.0))
 _R1 = Curve("residual r = input − target (target = 1)", (-3.0, 3.0), call=_unit_target_curve)
 _RLOG = Curve("residual r = input − target (target = 1)", (-1.9, 6.0), call=_unit_target_curve)
-_CHAPTER = "regression"
-
-
-def _spec(name, catalog_id, chinese, reference, paper="", **kwargs):
-    module = globals()
-    kwargs.setdefault("curve", _R)
-    kwargs.setdefault("example", _residual_example())
-    return Spec.of(module, name, family="regression",
-                catalog_id=catalog_id, chapter=_CHAPTER, chinese=chinese, reference=reference,
-                paper=paper, **kwargs)
-
+# rmse/rmsle (reduction_kind "root"): 'sum' is the root of the summed squares (sqrt(n) times
+# 'mean', not n times); 'none' is the per-element root, |r|.
 
 #: This module's part of the catalog; the registry enrols its SPECS under it.
 FAMILY = Family(key="regression", title="Regression losses and metrics", part="E",
                 chapters=("regression",))
 
+_spec = kit.spec_factory(FAMILY, globals(), curve=_R, example=_residual_example())
+
 SPECS = (
     _spec("l1_loss", "E1", "平均绝对误差 (L1 损失)",
           "torch.nn.functional.l1_loss; sklearn.metrics.mean_absolute_error",
           "Boscovich 1757; Laplace 1793 (least absolute deviations)", aliases=("mae",),
-          kinks=(Kink((_k([1.0, 2.0, 0.0, 3.0]), _k([1.0, 0.5, 1.0, 3.0])), {},
-                      _k([0.0, 0.25, -0.25, 0.0]), "sign(0) = 0 at r = 0, as PyTorch's abs"),)),
+          kinks=(Kink((f64([1.0, 2.0, 0.0, 3.0]), f64([1.0, 0.5, 1.0, 3.0])), {},
+                      f64([0.0, 0.25, -0.25, 0.0]), "sign(0) = 0 at r = 0, as PyTorch's abs"),)),
     _spec("mbe", "E2", "平均偏差", "numpy.mean(input - target) (no library function)",
           example=_residual_example(avoid=())),
     _spec("mse_loss", "E3", "均方误差 (L2 损失)",
@@ -932,20 +885,20 @@ SPECS = (
     _spec("rmse_loss", "E4", "均方根误差",
           "sklearn.metrics.root_mean_squared_error; keras.metrics.RootMeanSquaredError",
           aliases=("rmse",), example=_residual_example(avoid=()), reduction_kind="root",
-          kinks=(Kink((_k([1.5, -2.0]), _k([1.5, -2.0])), {}, _k([0.0, 0.0]),
+          kinks=(Kink((f64([1.5, -2.0]), f64([1.5, -2.0])), {}, f64([0.0, 0.0]),
                       "subgradient 0 where RMSE = 0 (the derivative of sqrt at 0 is infinite)"),)),
     _spec("mape_loss", "E5", "平均绝对百分比误差",
           "100 * sklearn.metrics.mean_absolute_percentage_error; keras.losses.MeanAbsolutePercentageError",
           "Hyndman & Koehler, Another look at measures of forecast accuracy, IJF 2006",
           aliases=("mape",), example=_percentage_example, curve=_R1,
-          kinks=(Kink((_k([2.0, 3.0]), _k([2.0, -1.0])), {}, _k([0.0, 50.0]),
+          kinks=(Kink((f64([2.0, 3.0]), f64([2.0, -1.0])), {}, f64([0.0, 50.0]),
                       "sign(0) = 0 at r = 0"),)),
     _spec("smape_loss", "E6", "对称平均绝对百分比误差",
           "none in scikit-learn or torch (FD only; darts.metrics.smape for behaviour)",
           "Makridakis, Accuracy measures: theoretical and practical concerns, IJF 1993",
           aliases=("smape",), example=_percentage_example, curve=_R1,
-          kinks=(Kink((_k([0.0, 0.0, 2.0, 1.0]), _k([0.0, 2.0, 2.0, 3.0])), {},
-                      _k([0.0, -25.0, 0.0, -18.75]),
+          kinks=(Kink((f64([0.0, 0.0, 2.0, 1.0]), f64([0.0, 2.0, 2.0, 3.0])), {},
+                      f64([0.0, -25.0, 0.0, -18.75]),
                       "0 where input = target = 0 (0/0 := 0); sign(0) = 0 at r = 0 and at input = 0"),)),
     _spec("msle_loss", "E7", "均方对数误差",
           "sklearn.metrics.mean_squared_log_error; keras.losses.MeanSquaredLogarithmicError",
@@ -953,23 +906,23 @@ SPECS = (
     _spec("rmsle_loss", "E7", "均方根对数误差", "sklearn.metrics.root_mean_squared_log_error",
           aliases=("rmsle",), example=_log_example, extreme=_log_extreme, curve=_RLOG,
           reduction_kind="root",
-          kinks=(Kink((_k([0.5, 3.0]), _k([0.5, 3.0])), {}, _k([0.0, 0.0]),
+          kinks=(Kink((f64([0.5, 3.0]), f64([0.5, 3.0])), {}, f64([0.0, 0.0]),
                       "subgradient 0 where RMSLE = 0"),)),
     _spec("huber_loss", "E8", "Huber 损失", "torch.nn.functional.huber_loss; keras.losses.Huber",
           "Huber, Robust Estimation of a Location Parameter, Ann. Math. Stat. 35(1), 1964",
           params=(Param("delta", 1.0, 0.1, 5.0, log=True, doc="where the quadratic part ends"),),
           example=_residual_example(avoid=(0.0, -1.3, 1.3), delta=1.3),
-          kinks=(Kink((_k([1.0, -1.0, 0.0, 3.0]), _k([0.0, 0.0, 0.0, 3.0])), {},
-                      _k([0.25, -0.25, 0.0, 0.0]), "±delta at |r| = delta: the gradient is continuous"),
-                 Kink((_k([0.5, -0.5]), _k([0.0, 0.0])), {"delta": 0.5}, _k([0.25, -0.25]),
+          kinks=(Kink((f64([1.0, -1.0, 0.0, 3.0]), f64([0.0, 0.0, 0.0, 3.0])), {},
+                      f64([0.25, -0.25, 0.0, 0.0]), "±delta at |r| = delta: the gradient is continuous"),
+                 Kink((f64([0.5, -0.5]), f64([0.0, 0.0])), {"delta": 0.5}, f64([0.25, -0.25]),
                       "±delta at |r| = delta"))),
     _spec("smooth_l1_loss", "E9", "平滑 L1 损失", "torch.nn.functional.smooth_l1_loss",
           "Girshick, Fast R-CNN, ICCV 2015, arXiv:1504.08083",
           params=(Param("beta", 1.0, 0.0, 3.0, doc="width of the quadratic zone; 0 gives L1"),),
           example=_residual_example(avoid=(0.0, -0.7, 0.7), beta=0.7),
-          kinks=(Kink((_k([1.0, -1.0, 0.0, 3.0]), _k([0.0, 0.0, 0.0, 3.0])), {},
-                      _k([0.25, -0.25, 0.0, 0.0]), "±1 at |r| = beta: the gradient is continuous"),
-                 Kink((_k([0.0, 2.0]), _k([0.0, 0.0])), {"beta": 0.0}, _k([0.0, 0.5]),
+          kinks=(Kink((f64([1.0, -1.0, 0.0, 3.0]), f64([0.0, 0.0, 0.0, 3.0])), {},
+                      f64([0.25, -0.25, 0.0, 0.0]), "±1 at |r| = beta: the gradient is continuous"),
+                 Kink((f64([0.0, 2.0]), f64([0.0, 0.0])), {"beta": 0.0}, f64([0.0, 0.5]),
                       "beta = 0 is l1_loss: sign(0) = 0, as in PyTorch"))),
     _spec("log_cosh_loss", "E10", "Log-Cosh 损失", "keras.losses.log_cosh (r + softplus(-2r) - log 2)",
           aliases=("logcosh",), example=_residual_example(avoid=())),
@@ -979,7 +932,7 @@ SPECS = (
           aliases=("pinball_loss",),
           params=(Param("tau", 0.5, 0.05, 0.95, doc="the quantile level"),),
           example=_residual_example(tau=0.3),
-          kinks=(Kink((_k([1.0, 2.0, 0.0, 1.0]), _k([1.0, 1.0, 1.0, 0.0])), {"tau": 0.25},
-                      _k([0.0, 0.1875, -0.0625, 0.1875]),
+          kinks=(Kink((f64([1.0, 2.0, 0.0, 1.0]), f64([1.0, 1.0, 1.0, 0.0])), {"tau": 0.25},
+                      f64([0.0, 0.1875, -0.0625, 0.1875]),
                       "0 at r = 0 (inside the subdifferential [-tau, 1 - tau]; like abs'(0) = 0)"),)),
 )
