@@ -87,8 +87,12 @@ def _section(directive, title: str, body: str, rst: str | None = None):
     section += nodes.title(title, title)
     directive.state.document.note_implicit_target(section, section)
     text = body if rst is None or _is_myst(directive) else rst
+    # Parsed into a plain element, not into the section: MyST would make the body's headings
+    # sections of the page (in the wrong place) instead of rubrics.
+    holder = nodes.Element()
     directive.state.nested_parse(StringList(text.splitlines(), source=directive.get_source_info()[0]),
-                                 directive.content_offset, section)
+                                 directive.content_offset, holder)
+    section.extend(holder.children)
     return section
 
 
