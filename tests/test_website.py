@@ -287,6 +287,7 @@ def test_api_page_documents_every_public_module():
 
 def _sphinx_build(tmp_path, pages_text):
     from sphinx.application import Sphinx
+    from sphinx.util.docutils import docutils_namespace
 
     src = tmp_path / "src"
     src.mkdir()
@@ -296,13 +297,15 @@ def _sphinx_build(tmp_path, pages_text):
         "nitpick_ignore_regex = [('py:.*', '(torch|numpy|np|scipy|sklearn|matplotlib|ipywidgets)(\\\\..*)?')]\n",
         encoding="utf-8")
     for name, text in pages_text.items():
-        (src / f"{name}.md").write_text(text, encoding="utf-8")
+        (src / name).write_text(text, encoding="utf-8")
     warnings = io.StringIO()
-    app = Sphinx(str(src), str(src), str(tmp_path / "out"), str(tmp_path / "doctrees"), "pseudoxml",
-                 status=None, warning=warnings, freshenv=True)
-    app.build()
-    return {name: (tmp_path / "out" / f"{name}.pseudoxml").read_text(encoding="utf-8") for name in pages_text}, \
-        warnings.getvalue()
+    with docutils_namespace():  # node and directive registrations are undone after the build
+        app = Sphinx(str(src), str(src), str(tmp_path / "out"), str(tmp_path / "doctrees"), "pseudoxml",
+                     status=None, warning=warnings, freshenv=True)
+        app.build()
+    out = {name: (tmp_path / "out" / Path(name).with_suffix(".pseudoxml")).read_text(encoding="utf-8")
+           for name in pages_text}
+    return out, warnings.getvalue()
 
 
 def test_api_directive_enrols_a_new_family_module(tmp_path, monkeypatch):
@@ -318,12 +321,17 @@ def test_api_directive_enrols_a_new_family_module(tmp_path, monkeypatch):
     fake.__all__ = ["dice_loss"]
     monkeypatch.setitem(sys.modules, fake.__name__, fake)
     monkeypatch.setattr(lossbook.registry, "FAMILY_MODULES", (lossbook.losses.embedding, fake))
-    out, warnings = _sphinx_build(tmp_path, {"index": "# API\n\n```{lossbook-api-families}\n```\n\n## After\n"})
-    assert not warnings.strip(), warnings
-    titles = re.findall(r"<title>\s*(.*?)\s*(?=<|$)", out["index"], re.S)
-    assert [t.strip() for t in titles] == ["API", "Metric-learning and embedding losses", "Throw-away losses", "After"]
-    assert "dice_loss" in out["index"] and "documented on the API page" in out["index"]
-    assert out["index"].count("<section") == 4  # the family sections sit beside "After", under "API"
+    myst = "# API\n\n```{lossbook-api-families}\n```\n\n## After\n"
+    rest = "API in reST\n===========\n\n.. lossbook-api-families::\n\nAfter\n-----\n"
+    for page, title, text in (("index.md", "API", myst), ("index.rst", "API in reST", rest)):
+        (tmp_path / title).mkdir()
+        out, warnings = _sphinx_build(tmp_path / title, {page: text})
+        assert not warnings.strip(), warnings
+        titles = re.findall(r"<title>\s*(.*?)\s*(?=<|$)", out[page], re.S)
+        assert [t.strip() for t in titles] == [title, "Metric-learning and embedding losses", "Throw-away losses",
+                                               "After"], page
+        assert "dice_loss" in out[page] and "documented on the API page" in out[page]
+        assert out[page].count("<section") == 4  # the family sections sit beside "After", under the title
 
 
 def test_book_pages_are_in_the_toc():
