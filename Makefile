@@ -30,7 +30,7 @@ ASSETS := _build/assets
 assets:
 	@command -v npm >/dev/null || { echo "make assets: npm is missing; installing Debian's"; \
 	  $(SUDO) apt-get update -q && $(SUDO) apt-get install -y -q npm; }
-	$(PYTHON) lossbook/_assets.py $(ASSETS)
+	$(PYTHON) lossbook/site/assets.py $(ASSETS)
 
 # The build executes every notebook afresh (the execution cache cannot see changes in
 # lossbook/), fails on any notebook error (nb_execution_raise_on_error) and on any warning.

@@ -1,8 +1,12 @@
 """The website's generated parts: explorers, catalog, errata, API page coverage, asset pins."""
 from __future__ import annotations
 
+import ast
+import io
 import json
 import re
+import sys
+import types
 from pathlib import Path
 
 import matplotlib
@@ -13,10 +17,11 @@ matplotlib.use("Agg")
 
 import lossbook  # noqa: E402
 from lossbook import REGISTRY  # noqa: E402
-from lossbook._book import catalog_family, catalog_table, errata_markdown, toc_docnames  # noqa: E402
-from lossbook._errata import ERRATA, SEEDS  # noqa: E402
-from lossbook.registry import FAMILIES  # noqa: E402
-from lossbook.registry import FAMILY_MODULES  # noqa: E402
+from lossbook.registry import FAMILIES, FAMILY_MODULES, Family  # noqa: E402
+from lossbook.site import pages  # noqa: E402
+from lossbook.site.errata import ERRATA, SEEDS, erratum  # noqa: E402
+from lossbook.site.pages import (catalog_family, catalog_markdown, catalog_sections, catalog_table,  # noqa: E402
+                                 corrected_in, errata_markdown, errata_table, toc_docnames)
 from lossbook.widgets import MAX_FRAMES, explore  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -93,16 +98,46 @@ def test_live_widget_redraws_on_slider_change():
 
 
 # --- catalog and errata -----------------------------------------------------------------
+def _fake_family_module(name="throwaway_losses"):
+    """A throw-away family module: its own Family and one (borrowed) spec."""
+    module = types.ModuleType(f"lossbook_test_{name}")
+    module.__doc__ = "A throw-away family, for the tests."
+    module.FAMILY = Family(key="throwaway", title="Throw-away losses", part="Z", chapters=("throwaway",))
+    module.SPECS = (REGISTRY["relu"],)
+    module.__all__ = []
+    return module
+
+
 def test_catalog_covers_every_registry_entry():
     toc = toc_docnames()
     table = catalog_table(toc)
-    text = "".join(catalog_family(family, toc) for family in FAMILIES)
+    text = catalog_markdown(toc)
     for name, spec in REGISTRY.items():
         assert f"<catalog-{name.replace('_', '-')}>" in table
         assert f"({'catalog-' + name.replace('_', '-')})=" in text
         assert spec.formula, f"{name}: the value docstring needs a '.. math::' block (the catalog's formula)"
         assert spec.gradient_formula, f"{name}: the _grad docstring needs a '.. math::' block"
         assert spec.formula in text
+
+
+def test_catalog_sections_follow_the_family_modules():
+    toc = {"chapters/activations_saturating"}
+    sections = catalog_sections(toc)
+    assert [heading for heading, _ in sections] == [f"{m.FAMILY.part} · {m.FAMILY.title}" for m in FAMILY_MODULES]
+    body = dict(sections)["A · Activation functions"]
+    assert body.startswith("Taught in {doc}`activations_saturating`, `activations_rectifiers` (in preparation)")
+    # a new family module is all it takes: its section, its chapters and its entries appear
+    fake = _fake_family_module()
+    modules = FAMILY_MODULES + (fake,)
+    heading, body = catalog_sections(toc, modules)[-1]
+    assert heading == "Z · Throw-away losses"
+    assert body.startswith("Taught in `throwaway` (in preparation).") and "(catalog-relu)=" in body
+    assert "## Z · Throw-away losses" in catalog_markdown(toc, modules)
+    assert "| Throw-away losses |" in catalog_table(toc, modules)
+    fake.SPECS = ()
+    assert "*No function of this family is in the package yet.*" in catalog_family("throwaway", toc, modules)
+    with pytest.raises(ValueError, match="family must be one of"):
+        catalog_family("throwaway", toc)
 
 
 def test_catalog_links_only_chapters_in_the_toc():
@@ -112,16 +147,20 @@ def test_catalog_links_only_chapters_in_the_toc():
     assert "{doc}`activations_rectifiers`" in text
 
 
+def _sources(name):
+    return "\n".join(c.source for c in nbformat.read(CHAPTERS / f"{name}.ipynb", as_version=4).cells)
+
+
 def test_chapter_notebooks_cover_families_and_seeds_and_are_clean():
-    catalog = nbformat.read(CHAPTERS / "catalog.ipynb", as_version=4)
-    errata = nbformat.read(CHAPTERS / "errata.ipynb", as_version=4)
-    sources = "\n".join(c.source for c in catalog.cells)
-    for family in FAMILIES:
-        assert f"catalog_family({family!r}, toc)" in sources
-    sources = "\n".join(c.source for c in errata.cells)
+    catalog = _sources("catalog")
+    assert "```{lossbook-catalog}" in catalog  # the family sections come from the registry's list
+    for family in FAMILIES.values():
+        assert family.title not in catalog, f"{family.title!r} typed in catalog.ipynb: it is generated"
+    errata = _sources("errata")
     for seed in SEEDS:
-        assert f"errata_markdown({seed!r}, toc)" in sources
-    for nb in (catalog, errata):
+        assert f"errata_markdown({seed!r}, toc)" in errata
+    for name in ("catalog", "errata"):
+        nb = nbformat.read(CHAPTERS / f"{name}.ipynb", as_version=4)
         assert nb.metadata.kernelspec.name == "python3"
         for cell in nb.cells:
             if cell.cell_type == "code":
@@ -135,22 +174,164 @@ def test_errata_are_well_formed():
         assert e.seed in SEEDS and e.severity and set(e.severity) <= set("WMC")
         assert all(re.fullmatch(r"[A-K]\d+", entry) for entry in e.entries), e
         assert e.correction
+        assert bool(e.summary) == bool(e.gist), f"{e.id}: a chapter's table needs both summary and gist"
     text = errata_markdown("001_f7c8dc85b772d469.txt", toc=set())
     assert "(er14)=" in text and "原文" in text
+    with pytest.raises(KeyError, match="no erratum 'ER11'"):
+        erratum("ER11")
+
+
+def _parse_table(markdown):
+    """The cells of the one table in ``markdown``, parsed as the book parses it (MyST)."""
+    from markdown_it.renderer import RendererHTML
+    from myst_parser.config.main import MdParserConfig
+    from myst_parser.parsers.mdit import create_md_parser
+
+    md = create_md_parser(MdParserConfig(enable_extensions={"dollarmath", "amsmath"}), RendererHTML)
+    tokens = md.parse(markdown)
+    assert [t.type for t in tokens].count("table_open") == 1, markdown
+    rows, row = [], None
+    for token in tokens:
+        if token.type == "tr_open":
+            row = []
+        elif token.type == "inline" and row is not None:
+            row.append(token)
+        elif token.type == "tr_close":
+            rows.append(row)
+            row = None
+    assert not [t for t in tokens if t.type not in {"table_open", "table_close", "thead_open", "thead_close",
+                                                    "tbody_open", "tbody_close", "tr_open", "tr_close",
+                                                    "th_open", "th_close", "td_open", "td_close", "inline"}]
+    return rows
+
+
+def test_table_cells_escape_pipes():
+    cell = pages._cell("abs $|x|$, code `a|b`, text a|b, norm $\\|v\\|$")
+    rows = _parse_table(lossbook.plotting.table(["one", "two"], [(cell, "x")]).data)
+    assert [len(r) for r in rows] == [2, 2]
+    children = rows[1][0].children
+    assert [c.content for c in children if c.type == "math_inline"] == ["|x|", "\\|v\\|"]
+    assert [c.content for c in children if c.type == "code_inline"] == ["a|b"]
+    assert "text a|b" in "".join(c.content for c in children if c.type == "text")
+
+
+def _errata_tables():
+    """(chapter, ids, notes) of every errata_table(...) call in the chapters."""
+    found = []
+    for path in sorted(CHAPTERS.glob("*.ipynb")):
+        for cell in nbformat.read(path, as_version=4).cells:
+            if cell.cell_type != "code" or "errata_table(" not in cell.source:
+                continue
+            for node in ast.walk(ast.parse(cell.source)):
+                if isinstance(node, ast.Call) and getattr(node.func, "id", None) == "errata_table":
+                    ids = [ast.literal_eval(a) for a in node.args]
+                    kwargs = {k.arg: ast.literal_eval(k.value) for k in node.keywords}
+                    found.append((path.stem, ids, kwargs))
+                    assert "remove-input" in cell.metadata.get("tags", []), path.stem  # the reader sees the table
+    return found
+
+
+def test_chapters_errata_tables_come_from_the_records():
+    tables = _errata_tables()
+    assert {chapter for chapter, _, _ in tables} == {"activations_saturating", "activations_rectifiers",
+                                                     "information_theory", "margin_losses", "regression"}
+    toc = toc_docnames()
+    for chapter, ids, kwargs in tables:
+        rows = _parse_table(errata_table(*ids, toc=toc, **kwargs).data)
+        assert len(rows) == 1 + len(ids) and all(len(r) == 4 for r in rows), chapter
+        for key, row in zip(ids, rows[1:]):
+            e = erratum(key)
+            assert chapter in corrected_in(e), f"{key} is tabulated in {chapter}, which does not correct it"
+            assert row[0].content == f"{{ref}}`{key} <{key.lower()}>`" and row[1].content == e.seed[:3]
+            assert row[2].content == " ".join(e.summary.split())
+    # no chapter types such a table again
+    for path in sorted(CHAPTERS.glob("*.ipynb")):
+        for cell in nbformat.read(path, as_version=4).cells:
+            if cell.cell_type == "markdown":
+                assert not re.search(r"^\| *ER\d+", cell.source, re.M), f"{path.name}: use errata_table(...)"
+
+
+def test_errata_table_names_what_is_missing():
+    assert "ER11" not in {e.id for e in ERRATA}
+    with pytest.raises(KeyError, match="ER11"):
+        errata_table("ER11", toc=set())
+    with pytest.raises(ValueError, match="ER2 has no summary"):
+        errata_table("ER2", toc=set())
+    with pytest.raises(ValueError, match="ER5"):
+        errata_table("ER4", notes={"ER5": "above"}, toc=set())
+    text = errata_table("ER4", "ER6", notes={"ER6": "above"}, toc=set()).data
+    assert "| ER4 | 000 |" in text and "oscillates (above). |" in text  # no link without the errata page
 
 
 # --- the API page and the site's configuration ---------------------------------------------
 def test_api_page_documents_every_public_module():
     api = (CHAPTERS / "api.md").read_text(encoding="utf-8")
-    documented = set(re.findall(r"\.\. automodule:: ([\w.]+)", api))
+    # the family modules: one section each, generated from FAMILY_MODULES by the directive
+    assert "```{lossbook-api-families}" in api
     for module in FAMILY_MODULES:
-        assert module.__name__ in documented, f"add {module.__name__} to chapters/api.md"
+        assert module.__name__ not in re.findall(r"\.\. automodule:: ([\w.]+)", api), \
+            f"{module.__name__} is documented by lossbook-api-families; do not list it in chapters/api.md"
+        assert module.FAMILY.title not in api
+    documented = set(re.findall(r"\.\. automodule:: ([\w.]+)", api)) | {m.__name__ for m in FAMILY_MODULES}
     package = Path(lossbook.__file__).parent
-    for path in sorted(package.glob("*.py")) + sorted(package.glob("losses/*.py")):
-        if path.name.startswith("_"):
+    for path in sorted(package.rglob("*.py")):
+        parts = path.relative_to(package).with_suffix("").parts
+        if any(part.startswith("_") for part in parts):  # private modules and the packages' __init__
             continue
-        name = "lossbook." + ".".join(path.relative_to(package).with_suffix("").parts)
+        name = ".".join(("lossbook",) + parts)
         assert name in documented, f"add {name} to chapters/api.md"
+    top = {p.stem for p in package.glob("*.py")}
+    assert not top & {"_book", "_errata", "_sphinx", "_assets", "pages", "errata", "sphinx", "assets"}, \
+        "site modules live in lossbook/site/"
+
+
+def _sphinx_build(tmp_path, pages_text):
+    from sphinx.application import Sphinx
+    from sphinx.util.docutils import docutils_namespace
+
+    src = tmp_path / "src"
+    src.mkdir()
+    (src / "conf.py").write_text(
+        "extensions = ['myst_parser', 'sphinx.ext.autodoc', 'sphinx.ext.napoleon', 'lossbook.site.sphinx']\n"
+        "myst_enable_extensions = ['dollarmath', 'amsmath']\nautodoc_typehints = 'none'\n"
+        "nitpick_ignore_regex = [('py:.*', '(torch|numpy|np|scipy|sklearn|matplotlib|ipywidgets)(\\\\..*)?')]\n",
+        encoding="utf-8")
+    for name, text in pages_text.items():
+        (src / name).write_text(text, encoding="utf-8")
+    warnings = io.StringIO()
+    with docutils_namespace():  # node and directive registrations are undone after the build
+        app = Sphinx(str(src), str(src), str(tmp_path / "out"), str(tmp_path / "doctrees"), "pseudoxml",
+                     status=None, warning=warnings, freshenv=True)
+        app.build()
+    out = {name: (tmp_path / "out" / Path(name).with_suffix(".pseudoxml")).read_text(encoding="utf-8")
+           for name in pages_text}
+    return out, warnings.getvalue()
+
+
+def test_api_directive_enrols_a_new_family_module(tmp_path, monkeypatch):
+    import lossbook.registry
+
+    fake = _fake_family_module()
+
+    def dice_loss(input, target):
+        """A throw-away loss, documented on the API page by its family's section."""
+
+    dice_loss.__module__ = fake.__name__
+    fake.dice_loss = dice_loss
+    fake.__all__ = ["dice_loss"]
+    monkeypatch.setitem(sys.modules, fake.__name__, fake)
+    monkeypatch.setattr(lossbook.registry, "FAMILY_MODULES", (lossbook.losses.embedding, fake))
+    myst = "# API\n\n```{lossbook-api-families}\n```\n\n## After\n"
+    rest = "API in reST\n===========\n\n.. lossbook-api-families::\n\nAfter\n-----\n"
+    for page, title, text in (("index.md", "API", myst), ("index.rst", "API in reST", rest)):
+        (tmp_path / title).mkdir()
+        out, warnings = _sphinx_build(tmp_path / title, {page: text})
+        assert not warnings.strip(), warnings
+        titles = re.findall(r"<title>\s*(.*?)\s*(?=<|$)", out[page], re.S)
+        assert [t.strip() for t in titles] == [title, "Metric-learning and embedding losses", "Throw-away losses",
+                                               "After"], page
+        assert "dice_loss" in out[page] and "documented on the API page" in out[page]
+        assert out[page].count("<section") == 4  # the family sections sit beside "After", under the title
 
 
 def test_book_pages_are_in_the_toc():

@@ -9,8 +9,10 @@ pages use into ``_build/assets/`` (git-ignored; ``html_static_path`` copies it t
 ``_build/html/_static/``). Nothing third-party is committed. Standard library only, so it runs
 before the virtual environment exists.
 
-Usage: ``python3 lossbook/_assets.py [DEST]`` (default ``_build/assets``). It does nothing
-when DEST already holds the pinned versions.
+Usage: ``python3 lossbook/site/assets.py [DEST]`` (default ``_build/assets``; ``make assets``
+runs it so, with the system Python), or ``python -m lossbook.site.assets [DEST]`` where the
+package's dependencies are installed. It does nothing when DEST already holds the pinned
+versions.
 """
 from __future__ import annotations
 
