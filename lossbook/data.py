@@ -319,8 +319,10 @@ def _load_all(dirs, download, mirrors, progress, timeout):
     return arrays
 
 
-#: MNIST training-set pixel mean and standard deviation (of images scaled to [0, 1]).
-MNIST_MEAN, MNIST_STD = 0.1307, 0.3081
+#: MNIST training-set pixel mean (of images scaled to [0, 1]).
+MNIST_MEAN = 0.1307
+#: MNIST training-set pixel standard deviation (of images scaled to [0, 1]).
+MNIST_STD = 0.3081
 
 
 def mnist_tensors(split: str = "train", *, subset: int | None = None, standardize: bool = False,

@@ -234,6 +234,12 @@ def _modules():
     return sorted(EXPERIMENTS.glob("*.py"))
 
 
+def test_no_experiment_module_is_left_at_the_top_of_the_package():
+    top = {path.stem for path in EXPERIMENTS.parent.glob("*.py")}
+    assert not top & {"experiments", "experiments_activations", "imbalance_experiment", "toy",
+                      "fitting"}
+
+
 def test_the_package_lists_every_chapter_module():
     public = {path.stem for path in _modules() if not path.stem.startswith("_")}
     assert set(lossbook.experiments.MODULES) == public

@@ -202,7 +202,7 @@ def _feature_job(job, progress=False):
         history = train(model, objective, data, recipe, test_data=(test_x, test_y), seed=seed,
                         test_every=job["test_every"] or recipe.epochs, device=job["device"],
                         progress=progress, desc=getattr(objective, "name", kind),
-                        num_threads=job["num_threads"], on_step=snapshot if wanted else None)
+                        on_step=snapshot if wanted else None)
         device = next(model.parameters()).device
         if counter[0] in wanted:
             captured[counter[0]] = _features(model, snapshot_x.to(device))

@@ -234,7 +234,7 @@ def _slowdown_job(job, progress=False):
         history = train(model, objective, (train_x, train_y), recipe, test_data=(test_x, test_y),
                         seed=job["seed"], device=device, progress=progress,
                         desc=f"{job['cost']} η={job['eta']:g} seed {job['seed']}",
-                        num_threads=job["num_threads"], on_step=probe)
+                        on_step=probe)
         if eval_every:
             _record_curve(curve, window, step[0] * batch_size, history["test_accuracy"][-1])
             history["curve"] = {k: np.array(v) for k, v in curve.items()}
