@@ -24,6 +24,9 @@ Examples
 >>> images, labels = load_mnist("test")          # doctest: +SKIP
 >>> images.shape, images.dtype, labels[:5]        # doctest: +SKIP
 ((10000, 28, 28), dtype('uint8'), array([7, 2, 1, 0, 4]))
+
+:func:`mnist_tensors` gives the experiments' torch tensors (scaled, optionally standardised,
+a seeded subset).
 """
 from __future__ import annotations
 
@@ -39,7 +42,7 @@ from pathlib import Path
 
 import numpy as np
 
-__all__ = ["load_mnist", "DataError", "MNIST_FILES", "MNIST_SHA256", "MIRRORS", "cache_dir",
+__all__ = ["load_mnist", "mnist_tensors", "MNIST_MEAN", "MNIST_STD", "DataError", "MNIST_FILES", "MNIST_SHA256", "MIRRORS", "cache_dir",
            "search_dirs", "clear_memory_cache"]
 
 #: Key -> IDX file name (without ``.gz``).
@@ -315,3 +318,29 @@ def _load_all(dirs, download, mirrors, progress, timeout):
         array.flags.writeable = False
     return arrays
 
+
+#: MNIST training-set pixel mean (of images scaled to [0, 1]).
+MNIST_MEAN = 0.1307
+#: MNIST training-set pixel standard deviation (of images scaled to [0, 1]).
+MNIST_STD = 0.3081
+
+
+def mnist_tensors(split: str = "train", *, subset: int | None = None, standardize: bool = False,
+                  flatten: bool = False, seed: int = 0):
+    """MNIST as float32 torch tensors: images in [0, 1] (or standardised) and int64 labels.
+
+    ``subset`` keeps that many images, chosen at random with ``seed`` (class frequencies are
+    preserved in expectation); ``standardize`` subtracts :data:`MNIST_MEAN` and divides by
+    :data:`MNIST_STD`; ``flatten`` gives (N, 784), otherwise (N, 1, 28, 28).
+    """
+    import torch
+
+    images, labels = load_mnist(split)
+    index = np.arange(len(labels))
+    if subset is not None and subset < len(labels):
+        index = np.sort(np.random.default_rng(seed).choice(len(labels), subset, replace=False))
+    x = images[index].astype(np.float32) / 255.0
+    if standardize:
+        x = (x - MNIST_MEAN) / MNIST_STD
+    x = x.reshape(len(index), -1) if flatten else x.reshape(len(index), 1, 28, 28)
+    return torch.from_numpy(x), torch.from_numpy(labels[index].copy())

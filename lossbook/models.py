@@ -6,6 +6,9 @@
 * :class:`SigmoidNeuron`: Nielsen's single neuron :math:`\\sigma(wx+b)`.
 * :class:`MLP`: a fully connected network (Nielsen's sigmoid [784, 100, 10]), whose
   activations run through lossbook's own gradients (:class:`lossbook.autograd.Activation`).
+* :class:`DenseStack`: a fully connected network from given weight matrices (drawn by a
+  NumPy initialiser), :math:`h \\leftarrow f(hW + b)`; the activation chapters' networks.
+* :class:`LinearScorer`: :math:`f(x) = xw + b`, the toy problems' linear models.
 
 The models return *pre-activation* outputs (logits); the loss decides what to do with them.
 """
@@ -16,7 +19,7 @@ from torch import nn
 
 from .autograd import Activation
 
-__all__ = ["LeNetPP", "SigmoidNeuron", "MLP", "count_parameters"]
+__all__ = ["LeNetPP", "SigmoidNeuron", "MLP", "DenseStack", "LinearScorer", "count_parameters"]
 
 
 def count_parameters(model: nn.Module) -> int:
@@ -152,3 +155,72 @@ class MLP(nn.Module):
         for layer in self.layers[:-1]:
             x = self.activation(layer(x))
         return self.layers[-1](x)
+
+
+class DenseStack(nn.Module):
+    r"""Fully connected layers :math:`h_l = f(h_{l-1}W_l + b_l)`, with ``f`` after every
+    layer but the last, from given weight matrices.
+
+    The weights are stored as given, shape ``(fan_in, fan_out)`` (the layout of
+    :func:`lossbook.experiments.activations.init_weight`), and each layer computes
+    ``h @ W + b`` (a product, then a sum; ``torch.nn.Linear`` fuses them into one call,
+    which rounds differently).
+
+    Parameters
+    ----------
+    weights : sequence of array_like
+        One ``(fan_in, fan_out)`` matrix per layer (NumPy or torch; the dtype is kept).
+    activation : str
+        A registry activation, trained with lossbook's gradient
+        (:class:`lossbook.autograd.Activation`).
+    **params
+        Its hyper-parameters.
+
+    The biases start at zero. ``forward`` returns the last layer's pre-activations
+    (logits); :meth:`hidden` the hidden layers' activations.
+    """
+
+    def __init__(self, weights, activation: str = "relu", **params):
+        super().__init__()
+        tensors = [torch.as_tensor(w) for w in weights]
+        self.weights = nn.ParameterList(nn.Parameter(w) for w in tensors)
+        self.biases = nn.ParameterList(nn.Parameter(torch.zeros(w.shape[1], dtype=w.dtype))
+                                       for w in tensors)
+        self.activation = Activation(activation, **params)
+
+    def _layers(self, x, keep: bool):
+        hidden = []
+        last = len(self.weights) - 1
+        for layer, (w, b) in enumerate(zip(self.weights, self.biases)):
+            x = x @ w + b
+            if layer < last:
+                x = self.activation(x)
+                if keep:
+                    hidden.append(x.detach().numpy().copy())
+        return x, hidden
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self._layers(x, keep=False)[0]
+
+    def hidden(self, x: torch.Tensor) -> list:
+        """The activations of every hidden layer on ``x``, as NumPy arrays (on the CPU)."""
+        return self._layers(x, keep=True)[1]
+
+
+class LinearScorer(nn.Module):
+    r"""A linear model :math:`f(x) = xw + b`: one score per row for a weight vector
+    ``(d,)`` and a scalar bias, one per class for a matrix ``(d, C)`` and a bias ``(C,)``.
+
+    Parameters
+    ----------
+    weight, bias : array_like
+        The starting parameters (their dtype is kept).
+    """
+
+    def __init__(self, weight, bias):
+        super().__init__()
+        self.weight = nn.Parameter(torch.as_tensor(weight))
+        self.bias = nn.Parameter(torch.as_tensor(bias))
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return x @ self.weight + self.bias

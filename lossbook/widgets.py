@@ -13,8 +13,8 @@ along the curve, with the tangent whose slope is the derivative there.
 
 :class:`FrameExplorer` is the same machinery for any figure: give it a function that draws
 one state into a matplotlib figure and the values of each slider (the experiments' explorers,
-:func:`lossbook.experiments.explore_single_neuron` and
-:func:`lossbook.experiments.explore_features`, are built on it).
+:func:`lossbook.experiments.slowdown.explore_single_neuron` and
+:func:`lossbook.experiments.mnist_features.explore_features`, are built on it).
 """
 from __future__ import annotations
 

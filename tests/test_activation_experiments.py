@@ -1,4 +1,4 @@
-"""Tests of lossbook.experiments_activations: the computations behind the activation chapters."""
+"""Tests of lossbook.experiments.activations: the computations behind the activation chapters."""
 from __future__ import annotations
 
 import numpy as np
@@ -7,7 +7,7 @@ import torch
 
 import lossbook
 from lossbook import REGISTRY
-from lossbook import experiments_activations as ex
+from lossbook.experiments import activations as ex
 
 
 # --- initialisations --------------------------------------------------------------------------

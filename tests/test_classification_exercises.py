@@ -4,7 +4,7 @@ from __future__ import annotations
 import numpy as np
 
 import lossbook
-from lossbook.toy import population_minimiser
+from lossbook.experiments.toy import population_minimiser
 
 
 def _mean(g, reduction):

@@ -1,7 +1,10 @@
-"""lossbook.experiments: feature-geometry metrics, Nielsen's neuron, and tiny versions of the
-two MNIST experiments (the chapters run the full ones)."""
+"""lossbook.experiments.slowdown and .mnist_features: feature-geometry metrics, Nielsen's neuron,
+and tiny versions of the two MNIST experiments (the chapters run the full ones); and the rules
+every module of lossbook.experiments keeps."""
 from __future__ import annotations
 
+import ast
+import importlib
 import os
 from pathlib import Path
 
@@ -9,10 +12,16 @@ import numpy as np
 import pytest
 import torch
 
+import lossbook.experiments
 from lossbook import REGISTRY
-from lossbook.experiments import (center_loss_mnist, class_centers, compactness,
-                                  learning_slowdown, nearest_center_accuracy, neuron_curves,
-                                  plot_features, sigmoid_output_gradients, single_neuron)
+from lossbook.experiments.mnist_features import (RECIPE, center_loss_mnist, class_centers,
+                                                 compactness, nearest_center_accuracy,
+                                                 plot_features)
+from lossbook.experiments.slowdown import (learning_slowdown, neuron_curves,
+                                           sigmoid_output_gradients, single_neuron)
+from lossbook.train import Recipe
+
+EXPERIMENTS = Path(lossbook.experiments.__file__).parent
 
 needs_losses = pytest.mark.skipif(
     not {"mse_loss", "binary_cross_entropy", "cross_entropy"} <= set(REGISTRY),
@@ -141,7 +150,7 @@ def test_learning_slowdown_small():
 @needs_mnist
 def test_center_loss_mnist_small():
     results = center_loss_mnist(runs=("softmax", "center"), lambdas=(0.1,), train_size=512,
-                                recipe=dict(epochs=1, batch_size=64), centers_size=500,
+                                recipe=RECIPE.replace(epochs=1, batch_size=64), centers_size=500,
                                 snapshots=(0, 8), snapshot_size=100, channels=(2, 4, 4),
                                 progress=False, device="cpu")
     assert set(results) == {"softmax", "center", "center λ=0.1", "_meta"}
@@ -156,8 +165,10 @@ def test_center_loss_mnist_small():
     # same seed, same initialisation: step-0 snapshots agree across runs
     np.testing.assert_array_equal(results["softmax"]["snapshots"][0], results["center"]["snapshots"][0])
     with pytest.raises(ValueError, match="unknown run"):
-        center_loss_mnist(runs=("triplet",), train_size=64, recipe=dict(epochs=1, batch_size=32),
-                          progress=False)
+        center_loss_mnist(runs=("triplet",), train_size=64,
+                          recipe=RECIPE.replace(epochs=1, batch_size=32), progress=False)
+    with pytest.raises(TypeError, match="recipe must be a lossbook.train.Recipe"):
+        center_loss_mnist(runs=("softmax",), recipe={"epochs": 1}, progress=False)
 
 
 @needs_losses
@@ -166,7 +177,8 @@ def test_explorers_work_live_and_on_the_static_page():
 
     matplotlib.use("Agg")
     pytest.importorskip("ipywidgets")
-    from lossbook.experiments import explore_features, explore_single_neuron
+    from lossbook.experiments.mnist_features import explore_features
+    from lossbook.experiments.slowdown import explore_single_neuron
 
     neuron = explore_single_neuron(epochs=10)
     assert [name for name, _ in neuron.sliders] == ["weight", "bias", "eta", "rule"]
@@ -197,7 +209,7 @@ def test_explorers_work_live_and_on_the_static_page():
 @needs_losses
 @needs_mnist
 def test_workers_give_the_same_numbers():
-    kw = dict(runs=("softmax", "center"), train_size=256, recipe=dict(epochs=1, batch_size=64),
+    kw = dict(runs=("softmax", "center"), train_size=256, recipe=RECIPE.replace(epochs=1, batch_size=64),
               centers_size=200, snapshots=(2,), snapshot_size=50, channels=(2, 4, 4),
               progress=False, device="cpu")
     serial = center_loss_mnist(workers=1, **kw)
@@ -215,3 +227,72 @@ def test_workers_give_the_same_numbers():
         np.testing.assert_array_equal(a["runs"][cost][1]["curve"]["accuracy"],
                                       b["runs"][cost][1]["curve"]["accuracy"])
     assert a["train_size"] == 200 and b["test_size"] == 100
+
+
+# --- the package's rules ------------------------------------------------------------------------
+def _modules():
+    return sorted(EXPERIMENTS.glob("*.py"))
+
+
+def test_no_experiment_module_is_left_at_the_top_of_the_package():
+    top = {path.stem for path in EXPERIMENTS.parent.glob("*.py")}
+    assert not top & {"experiments", "experiments_activations", "imbalance_experiment", "toy",
+                      "fitting"}
+
+
+def test_the_package_lists_every_chapter_module():
+    public = {path.stem for path in _modules() if not path.stem.startswith("_")}
+    assert set(lossbook.experiments.MODULES) == public
+    for name in lossbook.experiments.MODULES:
+        assert f":mod:`lossbook.experiments.{name}`" in lossbook.experiments.__doc__
+
+
+def _top_level_imports(source: str) -> list:
+    """The imports of ``source`` that name the top-level package: ``import lossbook[.x]``,
+    ``from lossbook import x``, ``from lossbook.x import y`` and ``from .. import x``."""
+    found = []
+    for node in ast.walk(ast.parse(source)):
+        if isinstance(node, ast.Import):
+            found += [alias.name for alias in node.names if alias.name.split(".")[0] == "lossbook"]
+        elif isinstance(node, ast.ImportFrom):
+            absolute = node.level == 0 and (node.module or "").split(".")[0] == "lossbook"
+            parent = node.level >= 2 and node.module is None
+            if absolute or parent:
+                names = ", ".join(alias.name for alias in node.names)
+                found.append(f"from {'.' * node.level}{node.module or ''} import {names}")
+    return found
+
+
+@pytest.mark.parametrize("path", _modules(), ids=lambda path: path.name)
+def test_experiment_modules_never_import_the_top_level_package(path):
+    """Each module imports the lossbook modules it needs, relatively (``from ..train import
+    train``), never the package itself."""
+    found = _top_level_imports(path.read_text(encoding="utf-8"))
+    assert not found, f"{path.name} imports the top-level package: {found}"
+
+
+@pytest.mark.parametrize("source", ["import lossbook", "import lossbook.train as t",
+                                    "from lossbook import relu", "from lossbook.train import train",
+                                    "from .. import relu", "def f():\n    from .. import relu"])
+def test_the_import_rule_catches_every_form(source):
+    assert _top_level_imports(source)
+
+
+def test_the_import_rule_allows_relative_module_imports():
+    assert not _top_level_imports("from ..train import train\nfrom ..losses.information import "
+                                  "binary_cross_entropy\nfrom ._jobs import run_jobs\nimport torch")
+
+
+def test_public_names_do_not_collide_across_experiment_modules():
+    owner: dict = {}
+    for name in lossbook.experiments.MODULES:
+        module = importlib.import_module(f"lossbook.experiments.{name}")
+        for public in module.__all__:
+            assert hasattr(module, public), f"{name}.__all__ lists a missing {public}"
+            assert public not in owner, f"{public} is public in both {owner[public]} and {name}"
+            owner[public] = name
+
+
+def test_the_features_recipe_is_a_recipe():
+    assert isinstance(RECIPE, Recipe)
+    assert (RECIPE.epochs, RECIPE.batch_size, RECIPE.schedule) == (5, 64, "onecycle")

@@ -1,4 +1,4 @@
-"""The imbalance chapter's data, training helpers and curves (lossbook.imbalance_experiment)."""
+"""The imbalance chapter's data, training helpers and curves (lossbook.experiments.imbalance)."""
 from __future__ import annotations
 
 import numpy as np
@@ -6,7 +6,7 @@ import pytest
 import torch
 
 import lossbook
-import lossbook.imbalance_experiment as ie
+import lossbook.experiments.imbalance as ie
 
 
 def test_long_tailed_counts_and_blobs():
@@ -25,11 +25,11 @@ def test_training_uses_our_gradients_and_learns():
     counts = np.array([200, 60, 20])
     X, y, X_test, y_test = ie.long_tailed_blobs(counts, radius=3.0, seed=0)
     model = ie.train_classifier(X, y, "poly1_loss", {"epsilon": 1.0}, steps=60, lr=0.05, seed=0)
-    result = ie.evaluate(model, X_test, y_test)
+    result = ie.recall_metrics(model, X_test, y_test)
     assert result["recall"].shape == (3,)
     assert result["balanced_accuracy"] > 0.6 and 0 <= result["accuracy"] <= 1
     # deterministic
-    again = ie.evaluate(ie.train_classifier(X, y, "poly1_loss", {"epsilon": 1.0}, steps=60, lr=0.05, seed=0),
+    again = ie.recall_metrics(ie.train_classifier(X, y, "poly1_loss", {"epsilon": 1.0}, steps=60, lr=0.05, seed=0),
                         X_test, y_test)
     np.testing.assert_array_equal(again["recall"], result["recall"])
     # the criterion's backward is lossbook's _grad (not autograd of the formula)
@@ -42,7 +42,7 @@ def test_training_uses_our_gradients_and_learns():
                                rtol=1e-14)
 
 
-def test_compare_losses_small_and_format_table():
+def test_compare_losses_small_and_format_comparison():
     counts = np.array([100, 30, 8])
     losses = {"focal": ("softmax_focal_loss", {"gamma": 2.0}),
               "class-balanced": ("class_balanced_loss", {"samples_per_class": counts.tolist(), "beta": 0.9})}
@@ -50,7 +50,7 @@ def test_compare_losses_small_and_format_table():
     assert list(table) == ["focal", "class-balanced"]
     for row in table.values():
         assert row["recall"].shape == (3,) and 0 <= row["balanced_accuracy"] <= 1 and row["std"] == 0
-    text = ie.format_table(table, counts)
+    text = ie.format_comparison(table, counts)
     assert "class 2 (n=8)" in text and "class-balanced" in text and "balanced acc." in text
 
 

@@ -1,4 +1,5 @@
-"""The toy problems and the linear models the classification chapters train with our gradients."""
+"""lossbook.experiments.toy: the toy problems and the linear models the classification chapters
+train with our gradients."""
 from __future__ import annotations
 
 import math
@@ -7,7 +8,8 @@ import numpy as np
 import pytest
 import torch
 
-from lossbook.toy import blobs, conditional_risk, fit_linear, fit_softmax, population_minimiser, two_blobs
+from lossbook.experiments.toy import (blobs, conditional_risk, fit_linear_classifier, fit_softmax,
+                                      population_minimiser, two_blobs)
 
 
 def test_two_blobs_shapes_labels_and_outliers():
@@ -26,9 +28,9 @@ def test_blobs():
 
 
 @pytest.mark.parametrize("loss", ["hinge_loss", "logistic_loss", "squared_hinge_loss", "exponential_loss"])
-def test_fit_linear_separates_two_blobs(loss):
+def test_fit_linear_classifier_separates_two_blobs(loss):
     X, y = two_blobs(60, seed=0, distance=4.0)
-    fit = fit_linear(loss, X, y, steps=300, lr=0.05)
+    fit = fit_linear_classifier(loss, X, y, steps=300, lr=0.05)
     assert fit.accuracy(X, y) > 0.95
     assert fit.history[-1] < fit.history[0]
     # the boundary helper is the zero set of the decision function
@@ -37,10 +39,10 @@ def test_fit_linear_separates_two_blobs(loss):
     np.testing.assert_allclose(fit.decision_function(np.stack([x1, fit.margin_line(x1, 1.0)], 1)), 1, atol=1e-12)
 
 
-def test_fit_linear_uses_our_gradient_and_matches_torch():
+def test_fit_linear_classifier_uses_our_gradient_and_matches_torch():
     """Same trajectory as plain torch autograd of (1 - y f).clamp(min=0): our backward is used."""
     X, y = two_blobs(30, seed=2)
-    fit = fit_linear("hinge_loss", X, y, steps=50, lr=0.1, l2=0.01)
+    fit = fit_linear_classifier("hinge_loss", X, y, steps=50, lr=0.1, l2=0.01)
     Xt, yt = torch.as_tensor(X), torch.as_tensor(y)
     gen = torch.Generator().manual_seed(0)
     w = (0.01 * torch.randn(2, generator=gen, dtype=torch.float64)).requires_grad_(True)

@@ -1,17 +1,20 @@
-"""lossbook.models, lossbook.train: shapes, our gradients in the loop, determinism, objectives."""
+"""lossbook.models, lossbook.train: shapes, our gradients in the loop, determinism, recipes,
+objectives."""
 from __future__ import annotations
 
 import math
 
+import numpy as np
 import pytest
 import torch
 import torch.nn.functional as F
 
 from lossbook import REGISTRY
 from lossbook.autograd import function
-from lossbook.models import MLP, LeNetPP, SigmoidNeuron, count_parameters
-from lossbook.train import (BinaryCrossEntropyCost, CrossEntropy, History, OneHotMSE,
-                            QuadraticCost, SoftmaxCenterLoss, evaluate, resolve_device, train)
+from lossbook.models import MLP, DenseStack, LeNetPP, LinearScorer, SigmoidNeuron, count_parameters
+from lossbook.train import (BinaryCrossEntropyCost, CrossEntropy, GradientDescent, History,
+                            LogSoftmaxNLL, OneHotMSE, QuadraticCost, Recipe, SoftmaxCenterLoss,
+                            evaluate, resolve_device, threads, train)
 
 needs_mse = pytest.mark.skipif("mse_loss" not in REGISTRY, reason="mse_loss has not landed yet")
 
@@ -71,9 +74,9 @@ def _small_run(seed=0, epochs=2, objective=None, **kw):
     torch.manual_seed(seed)
     model = LeNetPP(channels=(4, 8, 8))
     x, y = _images()
-    history = train(model, objective or CrossEntropy(), (x, y), epochs=epochs, batch_size=16,
-                    lr=0.01, momentum=0.9, test_data=_images(48, seed=1), seed=seed,
-                    device="cpu", progress=False, **kw)
+    history = train(model, objective or CrossEntropy(), (x, y),
+                    Recipe(epochs=epochs, batch_size=16, lr=0.01, momentum=0.9),
+                    test_data=_images(48, seed=1), seed=seed, device="cpu", progress=False, **kw)
     return model, history
 
 
@@ -108,7 +111,7 @@ def test_our_gradients_train_exactly_like_torch_in_float64():
     def run(objective):
         torch.manual_seed(3)
         model = LeNetPP(channels=(2, 4, 4)).double()
-        train(model, objective, (x, y), epochs=2, batch_size=16, lr=0.1, momentum=0.9,
+        train(model, objective, (x, y), Recipe(epochs=2, batch_size=16, lr=0.1, momentum=0.9),
               device="cpu", progress=False, seed=3)
         return model
 
@@ -140,22 +143,196 @@ def test_divergence_is_an_error_not_nan():
     center_loss = function("center_loss")
     with pytest.raises(FloatingPointError, match="learning rate"):
         train(model, lambda outputs, y: center_loss(outputs[0], y, centers), _images(64),
-              epochs=3, batch_size=8, lr=1e6, device="cpu", progress=False)
+              Recipe(epochs=3, batch_size=8, lr=1e6), device="cpu", progress=False)
 
 
 def test_bad_settings():
     model = SigmoidNeuron()
     data = (torch.tensor([1.0]), torch.tensor([0.0]))
     cost = function("binary_cross_entropy_with_logits")
-    with pytest.raises(ValueError, match="optimizer"):
-        train(model, cost, data, optimizer="lbfgs", batch_size=1, progress=False)
-    with pytest.raises(ValueError, match="schedule"):
-        train(model, cost, data, schedule="step", batch_size=1, progress=False)
     with pytest.raises(ValueError, match="batch_size"):
-        train(model, cost, data, batch_size=2, progress=False)
-    history = train(model, cost, data, epochs=3, batch_size=1, lr=0.5, progress=False)
+        train(model, cost, data, Recipe(batch_size=2), progress=False)
+    with pytest.raises(TypeError, match="Recipe"):
+        train(model, cost, data, {"epochs": 3}, progress=False)
+    with pytest.raises(ValueError, match="validate"):
+        train(model, cost, data, Recipe(batch_size=1), validate="sometimes", progress=False)
+    with pytest.raises(ValueError, match="seed"):
+        train(model, cost, data, Recipe(batch_size=1), seed=None, progress=False)
+    history = train(model, cost, data, Recipe(epochs=3, batch_size=1, lr=0.5), progress=False)
     assert "accuracy" not in history, "no accuracy for real-valued targets"
     assert history["loss"][2] < history["loss"][0]
+
+
+# --- recipes ----------------------------------------------------------------------------------
+def test_recipe_is_one_immutable_object():
+    recipe = Recipe(epochs=5, lr=0.03, momentum=0.9)
+    assert recipe.replace(epochs=1) == Recipe(epochs=1, lr=0.03, momentum=0.9)
+    assert recipe.epochs == 5 and hash(recipe) == hash(Recipe(epochs=5, lr=0.03, momentum=0.9))
+    with pytest.raises(AttributeError):
+        recipe.epochs = 2
+
+
+@pytest.mark.parametrize("changes, match", [
+    ({"optimizer": "lbfgs"}, "optimizer must be one of"),
+    ({"schedule": "step"}, "schedule must be None"),
+    ({"sampling": "stratified"}, "sampling must be"),
+    ({"epochs": 0}, "epochs must be a positive integer"),
+    ({"epochs": 2.5}, "epochs must be a positive integer"),
+    ({"batch_size": -1}, "batch_size must be a positive integer"),
+    ({"steps_per_epoch": 0}, "steps_per_epoch must be a positive integer"),
+    ({"lr": 0.0}, "lr must be a finite number > 0"),
+    ({"lr": float("nan")}, "lr must be a finite number"),
+    ({"lr": "fast"}, "lr must be a finite number"),
+    ({"momentum": -0.5}, "momentum must be a finite number >= 0"),
+    ({"weight_decay": float("inf")}, "weight_decay must be a finite number"),
+    ({"optimizer": "adam", "momentum": 0.9}, "momentum applies to optimizer='sgd' only"),
+    ({"optimizer": "gd", "weight_decay": 1e-4}, "weight_decay is not available"),
+])
+def test_bad_recipes_name_the_field(changes, match):
+    with pytest.raises(ValueError, match=match):
+        Recipe(**changes)
+
+
+def _linear_data(n=40, seed=0):
+    generator = torch.Generator().manual_seed(seed)
+    x = torch.randn(n, 3, generator=generator, dtype=torch.float64)
+    return x, x @ torch.tensor([1.0, -2.0, 0.5], dtype=torch.float64) + 0.1
+
+
+def _squared_error(outputs, target):
+    return torch.mean((outputs - target) ** 2)
+
+
+def test_full_batch_gradient_descent_is_the_hand_written_loop_bit_for_bit():
+    x, y = _linear_data()
+    model = LinearScorer(torch.zeros(3, dtype=torch.float64), torch.zeros((), dtype=torch.float64))
+    history = train(model, _squared_error, (x, y), Recipe(epochs=25, batch_size=None, lr=0.1,
+                                                          optimizer="gd"),
+                    seed=None, device="cpu", progress=False)
+    w = torch.zeros(3, dtype=torch.float64, requires_grad=True)
+    b = torch.zeros((), dtype=torch.float64, requires_grad=True)
+    losses = []
+    for _ in range(25):
+        loss = torch.mean((x @ w + b - y) ** 2)
+        w.grad = b.grad = None
+        loss.backward()
+        with torch.no_grad():
+            for p in (w, b):
+                p -= 0.1 * p.grad
+        losses.append(loss.item())
+    assert torch.equal(model.weight, w) and torch.equal(model.bias, b)
+    assert history["loss"] == losses, "one step per epoch: the loss of each step, in float64"
+
+
+def test_full_batch_sgd_and_adam_are_torch_optimisers_bit_for_bit():
+    x, y = _linear_data(seed=1)
+    for name, make in (("sgd", lambda ps: torch.optim.SGD(ps, lr=0.05)),
+                       ("adam", lambda ps: torch.optim.Adam(ps, lr=0.05))):
+        model = LinearScorer(torch.zeros(3, dtype=torch.float64), torch.zeros((), dtype=torch.float64))
+        train(model, _squared_error, (x, y), Recipe(epochs=30, batch_size=None, lr=0.05,
+                                                    optimizer=name),
+              seed=None, device="cpu", progress=False)
+        w = torch.zeros(3, dtype=torch.float64, requires_grad=True)
+        b = torch.zeros((), dtype=torch.float64, requires_grad=True)
+        optimizer = make([w, b])
+        for _ in range(30):
+            optimizer.zero_grad()
+            torch.mean((x @ w + b - y) ** 2).backward()
+            optimizer.step()
+        assert torch.equal(model.weight, w) and torch.equal(model.bias, b), name
+
+
+def test_gradient_descent_keeps_two_roundings():
+    """SGD's fused p.add_(g, alpha=-lr) may differ in the last bit; GradientDescent does not."""
+    p = torch.nn.Parameter(torch.linspace(-1, 1, 4096, dtype=torch.float64))
+    p.grad = torch.linspace(0.3, -0.7, 4096, dtype=torch.float64) * 1e-3
+    expected = p.detach() - 0.1 * p.grad
+    GradientDescent([p], lr=0.1).step()
+    assert torch.equal(p.detach(), expected)
+
+
+def test_sampling_with_replacement_draws_numpy_indices():
+    x, y = _linear_data(n=30)
+    seen = []
+
+    def spy(outputs, target):
+        seen.append(target.clone())
+        return _squared_error(outputs, target)
+
+    model = LinearScorer(torch.zeros(3, dtype=torch.float64), torch.zeros((), dtype=torch.float64))
+    history = train(model, spy, (x, y), Recipe(epochs=3, batch_size=8, sampling="replacement",
+                                               steps_per_epoch=2),
+                    seed=7, device="cpu", progress=False)
+    draws = np.random.default_rng(7)
+    expected = [y[torch.as_tensor(draws.integers(0, 30, 8))] for _ in range(6)]
+    assert len(seen) == 6 and all(torch.equal(a, b) for a, b in zip(seen, expected))
+    assert history["epoch"] == [1, 2, 3]
+
+
+def test_shuffled_epochs_may_be_shortened_not_lengthened():
+    x, y = _linear_data(n=32)
+    model = LinearScorer(torch.zeros(3, dtype=torch.float64), torch.zeros((), dtype=torch.float64))
+    steps = []
+    train(model, _squared_error, (x, y), Recipe(epochs=2, batch_size=8, steps_per_epoch=3),
+          device="cpu", progress=False, on_step=lambda *args: steps.append(1))
+    assert len(steps) == 6
+    with pytest.raises(ValueError, match="steps_per_epoch"):
+        train(model, _squared_error, (x, y), Recipe(batch_size=8, steps_per_epoch=5),
+              device="cpu", progress=False)
+
+
+def test_validation_runs_on_the_first_step_only_by_default():
+    from lossbook import _validate
+
+    states = []
+
+    def objective(outputs, target):
+        states.append(_validate.enabled())
+        return _squared_error(outputs, target)
+
+    x, y = _linear_data(n=16)
+    for validate, expected in (("first", [True, False, False]), (True, [True] * 3),
+                               (False, [False] * 3)):
+        states.clear()
+        model = LinearScorer(torch.zeros(3, dtype=torch.float64), torch.zeros((), dtype=torch.float64))
+        train(model, objective, (x, y), Recipe(epochs=3, batch_size=None), seed=None,
+              device="cpu", progress=False, validate=validate)
+        assert states == expected, validate
+    assert _validate.enabled()
+
+
+def test_threads_limits_and_restores():
+    before = torch.get_num_threads()
+    with threads(1):
+        assert torch.get_num_threads() == 1
+    assert torch.get_num_threads() == before
+    with threads(None):
+        assert torch.get_num_threads() == before
+    seen = []
+
+    def objective(outputs, target):
+        seen.append(torch.get_num_threads())
+        return _squared_error(outputs, target)
+
+    x, y = _linear_data(n=8)
+    model = LinearScorer(torch.zeros(3, dtype=torch.float64), torch.zeros((), dtype=torch.float64))
+    train(model, objective, (x, y), Recipe(batch_size=None), seed=None, device="cpu",
+          progress=False, num_threads=1)
+    assert seen == [1] and torch.get_num_threads() == before
+
+
+def test_dense_stack_and_log_softmax_nll():
+    rng = np.random.default_rng(0)
+    weights = [rng.standard_normal((4, 5)), rng.standard_normal((5, 3))]
+    model = DenseStack(weights, "tanh")
+    x = torch.as_tensor(rng.standard_normal((6, 4)))
+    expected = torch.tanh(x @ torch.as_tensor(weights[0])) @ torch.as_tensor(weights[1])
+    torch.testing.assert_close(model(x), expected, rtol=1e-14, atol=1e-14)
+    hidden = model.hidden(x)
+    assert len(hidden) == 1 and hidden[0].shape == (6, 5)
+    assert all(b.abs().sum() == 0 for b in model.biases)
+    y = torch.tensor([0, 2, 1, 1, 0, 2])
+    torch.testing.assert_close(LogSoftmaxNLL()(expected, y), F.cross_entropy(expected, y))
 
 
 def test_evaluate_collects_outputs():

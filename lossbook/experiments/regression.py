@@ -1,10 +1,11 @@
 r"""Fit linear models and locations with any residual loss, using lossbook's own gradients.
 
-The regression chapter's experiments live here, tested, so the notebook only calls them:
+The regression chapter's (*regression*) experiments live here, tested, so the notebook only
+calls them:
 
-* :func:`fit_linear` fits :math:`\hat y = a + b x` by minimising a registry loss;
+* :func:`fit_line` fits :math:`\hat y = a + b x` by minimising a registry loss;
   :func:`fit_location` fits a constant (the mean for MSE, the median for MAE, ...);
-  :func:`fit` takes any design matrix.
+  :func:`fit_regression` takes any design matrix.
 * Two solvers, both driven by the loss's analytic ``_grad`` and nothing else:
 
   - ``method="irls"`` (default): iteratively reweighted least squares. For a loss
@@ -26,11 +27,11 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from .registry import get
+from ..registry import get
 
 __all__ = [
-    "RESIDUAL_LOSSES", "Fit", "fit", "fit_linear", "fit_location", "outlier_data",
-    "heteroscedastic_data", "coverage", "second_derivative", "newton_step",
+    "RESIDUAL_LOSSES", "RegressionFit", "fit_regression", "fit_line", "fit_location",
+    "outlier_data", "heteroscedastic_data", "coverage", "second_derivative", "newton_step",
 ]
 
 #: Losses that depend on the prediction only through the residual r = input - target and are
@@ -41,8 +42,8 @@ RESIDUAL_LOSSES = ("mse_loss", "l1_loss", "huber_loss", "smooth_l1_loss", "log_c
 
 
 @dataclass
-class Fit:
-    """The result of :func:`fit`: coefficients, the loss along the way, and convergence."""
+class RegressionFit:
+    """The result of :func:`fit_regression`: coefficients, the loss along the way, and convergence."""
 
     loss: str
     params: dict
@@ -54,12 +55,12 @@ class Fit:
 
     @property
     def intercept(self) -> float:
-        """The first coefficient (the intercept of :func:`fit_linear`, the location of :func:`fit_location`)."""
+        """The first coefficient (the intercept of :func:`fit_line`, the location of :func:`fit_location`)."""
         return float(self.coef[0])
 
     @property
     def slope(self) -> float:
-        """The second coefficient (the slope of :func:`fit_linear`)."""
+        """The second coefficient (the slope of :func:`fit_line`)."""
         return float(self.coef[1])
 
     def predict(self, x) -> np.ndarray:
@@ -69,7 +70,8 @@ class Fit:
 
     def __repr__(self) -> str:
         params = ", ".join(f"{k}={v!r}" for k, v in self.params.items())
-        return (f"Fit({self.loss}{', ' + params if params else ''}: coef={np.round(self.coef, 6).tolist()}, "
+        return (f"RegressionFit({self.loss}{', ' + params if params else ''}: "
+                f"coef={np.round(self.coef, 6).tolist()}, "
                 f"{self.method}, {self.n_iter} iterations, converged={self.converged})")
 
 
@@ -101,8 +103,9 @@ def _irls_weights(spec, r, y, params, eps):
     return psi / safe, np.zeros_like(r)
 
 
-def fit(loss_name: str, X, y, *, method: str = "irls", max_iter: int = 500, tol: float = 1e-10,
-        eps: float = 1e-8, lr: float = 0.1, steps: int = 500, init=None, **params) -> Fit:
+def fit_regression(loss_name: str, X, y, *, method: str = "irls", max_iter: int = 500,
+                   tol: float = 1e-10, eps: float = 1e-8, lr: float = 0.1, steps: int = 500,
+                   init=None, **params) -> RegressionFit:
     r"""Minimise ``mean(loss(X @ coef, y))`` over ``coef``.
 
     Parameters
@@ -131,15 +134,15 @@ def fit(loss_name: str, X, y, *, method: str = "irls", max_iter: int = 500, tol:
 
     Returns
     -------
-    Fit
+    RegressionFit
         ``coef``, ``history`` (the mean loss after each iteration), ``n_iter``, ``converged``.
 
     Examples
     --------
     >>> import numpy as np
-    >>> from lossbook.fitting import fit
+    >>> from lossbook.experiments.regression import fit_regression
     >>> X = np.ones((5, 1))
-    >>> round(fit("l1_loss", X, np.array([1.0, 2.0, 3.0, 4.0, 100.0])).intercept, 6)
+    >>> round(fit_regression("l1_loss", X, np.array([1.0, 2.0, 3.0, 4.0, 100.0])).intercept, 6)
     3.0
     """
     spec = get(loss_name)
@@ -152,7 +155,7 @@ def fit(loss_name: str, X, y, *, method: str = "irls", max_iter: int = 500, tol:
             raise ValueError(f"loss_name must be one of {RESIDUAL_LOSSES} for method='irls' "
                              f"(a sum of a function of the residual), got {loss_name!r}; use method='gd'")
         coef = np.linalg.lstsq(X, y, rcond=None)[0] if init is None else np.asarray(init, dtype=np.float64)
-        result = Fit(loss_name, params, coef, method="irls")
+        result = RegressionFit(loss_name, params, coef, method="irls")
         for iteration in range(1, max_iter + 1):
             r = X @ coef - y
             w, linear = _irls_weights(spec, r, y, params, eps)
@@ -170,7 +173,7 @@ def fit(loss_name: str, X, y, *, method: str = "irls", max_iter: int = 500, tol:
         return result
     if method == "gd":
         coef = np.zeros(X.shape[1]) if init is None else np.asarray(init, dtype=np.float64)
-        result = Fit(loss_name, params, coef, method="gd")
+        result = RegressionFit(loss_name, params, coef, method="gd")
         for _ in range(steps):
             grad_prediction = spec.grad(X @ coef, y, reduction="mean", **params)
             coef = coef - lr * (X.T @ grad_prediction)
@@ -180,21 +183,21 @@ def fit(loss_name: str, X, y, *, method: str = "irls", max_iter: int = 500, tol:
     raise ValueError(f"method must be 'irls' or 'gd', got {method!r}")
 
 
-def fit_linear(loss_name: str, x, y, **kwargs) -> Fit:
-    r"""Fit the line :math:`\hat y = a + b x` by minimising a loss (see :func:`fit`).
+def fit_line(loss_name: str, x, y, **kwargs) -> RegressionFit:
+    r"""Fit the line :math:`\hat y = a + b x` by minimising a loss (see :func:`fit_regression`).
 
     Examples
     --------
     >>> import numpy as np
-    >>> from lossbook.fitting import fit_linear
+    >>> from lossbook.experiments.regression import fit_line
     >>> x = np.arange(5.0)
-    >>> line = fit_linear("huber_loss", x, 1.0 + 2.0 * x, delta=1.0)
+    >>> line = fit_line("huber_loss", x, 1.0 + 2.0 * x, delta=1.0)
     >>> round(line.intercept, 6), round(line.slope, 6)
     (1.0, 2.0)
     """
     x = np.asarray(x, dtype=np.float64)
     X = np.column_stack([np.ones_like(x), x])
-    return fit(loss_name, X, y, **kwargs)
+    return fit_regression(loss_name, X, y, **kwargs)
 
 
 def fit_location(loss_name: str, y, **kwargs) -> float:
@@ -203,13 +206,13 @@ def fit_location(loss_name: str, y, **kwargs) -> float:
     Examples
     --------
     >>> import numpy as np
-    >>> from lossbook.fitting import fit_location
+    >>> from lossbook.experiments.regression import fit_location
     >>> y = np.array([1.0, 2.0, 3.0, 4.0, 100.0])
     >>> fit_location("mse_loss", y), round(fit_location("l1_loss", y), 6)
     (22.0, 3.0)
     """
     y = np.asarray(y, dtype=np.float64)
-    return fit(loss_name, np.ones((y.size, 1)), y, **kwargs).intercept
+    return fit_regression(loss_name, np.ones((y.size, 1)), y, **kwargs).intercept
 
 
 def outlier_data(n: int = 60, n_outliers: int = 6, *, intercept: float = 1.0, slope: float = 2.0,
@@ -266,7 +269,7 @@ def second_derivative(loss_name: str, r, **params) -> np.ndarray:
     Examples
     --------
     >>> import numpy as np
-    >>> from lossbook.fitting import second_derivative
+    >>> from lossbook.experiments.regression import second_derivative
     >>> [f"{h:.3g}" for h in second_derivative("log_cosh_loss", np.array([0.0, 10.0]))]
     ['1', '8.24e-09']
 

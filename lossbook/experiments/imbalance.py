@@ -1,10 +1,12 @@
-r"""Data, training and curves for the chapter "Imbalance and hard examples".
+r"""Data, training and curves for the chapter "Imbalance and hard examples" (*imbalance*).
 
 * :func:`long_tailed_blobs`: a long-tailed 2-D classification problem (Gaussian classes on a
   circle, training counts falling geometrically, a balanced test set);
 * :func:`train_classifier` trains a small MLP on it with a registry loss, **with lossbook's
-  own gradients** (:class:`lossbook.autograd.Loss`); :func:`evaluate` gives per-class recall
-  and balanced accuracy; :func:`compare_losses` runs the chapter's table;
+  own gradients** (:class:`lossbook.autograd.Loss`), full-batch Adam through
+  :func:`lossbook.train.train`; :func:`recall_metrics` gives per-class recall and balanced
+  accuracy; :func:`compare_losses` runs the chapter's table and :func:`format_comparison`
+  prints it;
 * :func:`detection_like_data` and :func:`train_logistic` give the gradient-norm distribution
   of a "converged one-stage detector" (many easy negatives, few positives, a few noisy labels)
   for the GHM histogram;
@@ -15,17 +17,14 @@ Everything is seeded and runs in seconds on a CPU.
 """
 from __future__ import annotations
 
-import contextlib
-
 import numpy as np
 
-from ._validate import validation
-from .losses.imbalance import sigmoid_focal_loss, sigmoid_focal_loss_grad
+from ..losses.imbalance import sigmoid_focal_loss, sigmoid_focal_loss_grad
 
 __all__ = [
-    "long_tailed_counts", "long_tailed_blobs", "make_mlp", "train_classifier", "evaluate",
-    "default_losses", "compare_losses", "format_table", "detection_like_data", "train_logistic",
-    "focal_curves", "polynomial_coefficients", "single_thread",
+    "long_tailed_counts", "long_tailed_blobs", "make_mlp", "train_classifier", "recall_metrics",
+    "default_losses", "compare_losses", "format_comparison", "detection_like_data",
+    "train_logistic", "focal_curves", "polynomial_coefficients",
 ]
 
 
@@ -38,7 +37,7 @@ def long_tailed_counts(num_classes: int = 5, n_max: int = 500, imbalance: float 
 
     Examples
     --------
-    >>> from lossbook.imbalance_experiment import long_tailed_counts
+    >>> from lossbook.experiments.imbalance import long_tailed_counts
     >>> long_tailed_counts(5, 500, 100.0)
     array([500, 158,  50,  16,   5])
     """
@@ -83,23 +82,6 @@ def long_tailed_blobs(counts=None, *, n_test_per_class: int = 300, radius: float
 
 
 # --- model and training -------------------------------------------------------------------
-@contextlib.contextmanager
-def single_thread():
-    """Run torch on one thread inside the block (restored after).
-
-    The models here are tiny: with several intra-op threads, synchronisation costs more than
-    it saves, and on a busy machine it can slow training down by an order of magnitude.
-    """
-    import torch
-
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    try:
-        yield
-    finally:
-        torch.set_num_threads(threads)
-
-
 def make_mlp(num_classes: int, hidden: int = 32, seed: int = 0):
     """A 2 → ``hidden`` → ``num_classes`` tanh MLP in float64 (torch), seeded."""
     import torch
@@ -126,30 +108,19 @@ def train_classifier(X, y, loss: str, loss_kwargs=None, *, num_classes=None, ste
     """
     import torch
 
-    from .autograd import Loss
+    from ..autograd import Loss
+    from ..train import Recipe, train
 
     num_classes = int(np.max(y)) + 1 if num_classes is None else num_classes
-    torch.manual_seed(seed)
     model = make_mlp(num_classes, hidden, seed)
-    criterion = Loss(loss, **(loss_kwargs or {}))
-    optimiser = torch.optim.Adam(model.parameters(), lr=lr)
-    X_t, y_t = torch.as_tensor(X, dtype=torch.float64), torch.as_tensor(y)
-    steps_iter = range(steps)
-    if progress:
-        from tqdm.auto import tqdm
-
-        steps_iter = tqdm(steps_iter, desc=loss, leave=False)
-    with single_thread():
-        for step in steps_iter:
-            # The data are validated at the first step; later steps skip the checks (a pass each).
-            with validation(step == 0):
-                optimiser.zero_grad()
-                criterion(model(X_t), y_t).backward()
-                optimiser.step()
+    data = (torch.as_tensor(X, dtype=torch.float64), torch.as_tensor(y))
+    train(model, Loss(loss, **(loss_kwargs or {})), data,
+          Recipe(epochs=steps, batch_size=None, lr=lr, optimizer="adam"), seed=seed,
+          device="cpu", progress=progress, desc=loss, num_threads=1)
     return model
 
 
-def evaluate(model, X, y, num_classes=None):
+def recall_metrics(model, X, y, num_classes=None):
     """Per-class recall, balanced accuracy and accuracy of ``model`` on ``(X, y)``.
 
     Returns
@@ -224,7 +195,7 @@ def compare_losses(losses=None, *, counts=None, seeds=(0, 1, 2), steps: int = 20
     for label, seed, (X, y, X_test, y_test) in jobs:
         name, kwargs = losses[label]
         model = train_classifier(X, y, name, kwargs, num_classes=len(counts), steps=steps, seed=seed)
-        results[label].append(evaluate(model, X_test, y_test, len(counts)))
+        results[label].append(recall_metrics(model, X_test, y_test, len(counts)))
     table = {}
     for label, runs in results.items():
         bal = np.array([r["balanced_accuracy"] for r in runs])
@@ -233,7 +204,7 @@ def compare_losses(losses=None, *, counts=None, seeds=(0, 1, 2), steps: int = 20
     return table
 
 
-def format_table(table, counts=None) -> str:
+def format_comparison(table, counts=None) -> str:
     """The result of :func:`compare_losses` as a fixed-width text table (recall in %)."""
     first = next(iter(table.values()))
     num_classes = len(first["recall"])
@@ -284,25 +255,21 @@ def train_logistic(X, t, *, loss: str = "balanced_cross_entropy", loss_kwargs=No
     """
     import torch
 
-    from .autograd import Loss
+    from ..autograd import Loss
+    from ..models import LinearScorer
+    from ..train import Recipe, train
 
-    torch.manual_seed(seed)
     features = np.concatenate([X, X ** 2, X[:, :1] * X[:, 1:]], axis=1)
     features = (features - features.mean(0)) / features.std(0)
     F = torch.as_tensor(features, dtype=torch.float64)
-    w = torch.zeros(features.shape[1], dtype=torch.float64, requires_grad=True)
-    b = torch.zeros((), dtype=torch.float64, requires_grad=True)
+    model = LinearScorer(torch.zeros(features.shape[1], dtype=torch.float64),
+                         torch.zeros((), dtype=torch.float64))
     criterion = Loss(loss, **({"alpha": None} if loss_kwargs is None else loss_kwargs))
-    optimiser = torch.optim.Adam([w, b], lr=lr)
-    target = torch.as_tensor(t, dtype=torch.float64)
-    with single_thread():
-        for step in range(steps):
-            with validation(step == 0):
-                optimiser.zero_grad()
-                criterion(F @ w + b, target).backward()
-                optimiser.step()
+    train(model, criterion, (F, torch.as_tensor(t, dtype=torch.float64)),
+          Recipe(epochs=steps, batch_size=None, lr=lr, optimizer="adam"), seed=seed,
+          device="cpu", progress=False, num_threads=1)
     with torch.no_grad():
-        return (F @ w + b).numpy()
+        return model(F).numpy()
 
 
 # --- curves -----------------------------------------------------------------------------

@@ -1,14 +1,22 @@
-"""Toy classification problems and linear models trained with lossbook's own gradients.
+"""Toy classification problems and linear models trained with lossbook's own gradients
+(chapters *information_theory* and *margin_losses*).
 
 The chapters on classification losses fit small linear models to 2-D point clouds and compare
-the losses' decision boundaries. Training goes through :mod:`lossbook.autograd`, so the
+the losses' decision boundaries. Training is full-batch gradient descent with
+:func:`lossbook.train.train`, and the loss goes through :mod:`lossbook.autograd`, so the
 backward pass is the loss's hand-derived ``_grad``, not torch's derivative of the formula.
+
+* :func:`two_blobs` and :func:`blobs`: the point clouds;
+* :func:`fit_linear_classifier` (a margin loss, labels in {-1, +1}) and :func:`fit_softmax`
+  (a multi-class loss on logits);
+* :func:`conditional_risk` and :func:`population_minimiser`: the population view of a
+  margin loss (classification calibration).
 
 Examples
 --------
->>> from lossbook.toy import two_blobs, fit_linear
+>>> from lossbook.experiments.toy import two_blobs, fit_linear_classifier
 >>> X, y = two_blobs(n=60, seed=0, distance=4.0)
->>> fit = fit_linear("hinge_loss", X, y, steps=200)
+>>> fit = fit_linear_classifier("hinge_loss", X, y, steps=200)
 >>> fit.accuracy(X, y) > 0.9
 True
 """
@@ -18,7 +26,9 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-__all__ = ["two_blobs", "blobs", "LinearFit", "fit_linear", "SoftmaxFit", "fit_softmax",
+from ..registry import get
+
+__all__ = ["two_blobs", "blobs", "LinearFit", "fit_linear_classifier", "SoftmaxFit", "fit_softmax",
            "conditional_risk", "population_minimiser"]
 
 
@@ -99,7 +109,7 @@ class LinearFit:
         return (level - w1 * np.asarray(x1) - self.bias) / w2
 
 
-def fit_linear(loss: str, X, y, *, steps: int = 500, lr: float = 0.1, l2: float = 1e-2,
+def fit_linear_classifier(loss: str, X, y, *, steps: int = 500, lr: float = 0.1, l2: float = 1e-2,
                loss_kwargs: dict | None = None, seed: int = 0) -> LinearFit:
     """Fit :math:`f(x)=w^\\top x+b` by full-batch gradient descent on a margin loss + :math:`\\tfrac{\\lambda}{2}\\lVert w\\rVert^2`.
 
@@ -129,23 +139,24 @@ def fit_linear(loss: str, X, y, *, steps: int = 500, lr: float = 0.1, l2: float 
     """
     import torch
 
-    from .autograd import function
+    from ..autograd import function
+    from ..models import LinearScorer
+    from ..train import Recipe, train
 
-    fn = function(loss)
     X_t = torch.as_tensor(np.asarray(X, dtype=np.float64))
     y_t = torch.as_tensor(np.asarray(y, dtype=np.float64))
     gen = torch.Generator().manual_seed(seed)
-    w = (0.01 * torch.randn(X_t.shape[1], generator=gen, dtype=torch.float64)).requires_grad_(True)
-    b = torch.zeros((), dtype=torch.float64, requires_grad=True)
-    opt = torch.optim.SGD([w, b], lr=lr)
-    history = []
-    for _ in range(steps):
-        opt.zero_grad()
-        objective = fn(X_t @ w + b, y_t, **(loss_kwargs or {})) + 0.5 * l2 * (w * w).sum()
-        objective.backward()
-        opt.step()
-        history.append(objective.item())
-    return LinearFit(loss, w.detach().numpy().copy(), float(b.detach()), history)
+    model = LinearScorer(0.01 * torch.randn(X_t.shape[1], generator=gen, dtype=torch.float64),
+                         torch.zeros((), dtype=torch.float64))
+    fn, kwargs, weight = function(loss), loss_kwargs or {}, model.weight
+
+    def objective(scores, target):      # the loss + (λ/2)‖w‖², as one number per step
+        return fn(scores, target, **kwargs) + 0.5 * l2 * (weight * weight).sum()
+
+    history = train(model, objective, (X_t, y_t), Recipe(epochs=steps, batch_size=None, lr=lr),
+                    seed=None, device="cpu", progress=False)
+    return LinearFit(loss, model.weight.detach().numpy().copy(), float(model.bias.detach()),
+                     history["loss"])
 
 
 @dataclass
@@ -174,30 +185,30 @@ def fit_softmax(X, y, *, loss: str = "cross_entropy", steps: int = 300, lr: floa
     """
     import torch
 
-    from .autograd import function
+    from ..autograd import function
+    from ..models import LinearScorer
+    from ..train import Recipe, train
 
-    fn = function(loss)
     X_t = torch.as_tensor(np.asarray(X, dtype=np.float64))
     y_np = np.asarray(y)
     y_t = torch.as_tensor(y_np)
     n_classes = int(y_np.max()) + 1
-    W = torch.zeros(X_t.shape[1], n_classes, dtype=torch.float64, requires_grad=True)
-    b = torch.zeros(n_classes, dtype=torch.float64, requires_grad=True)
-    opt = torch.optim.SGD([W, b], lr=lr)
-    history, gaps = [], []
-    rows = np.arange(len(y_np))
-    for _ in range(steps):
-        opt.zero_grad()
-        z = X_t @ W + b
-        objective = fn(z, y_t, **(loss_kwargs or {}))
-        objective.backward()
-        opt.step()
-        history.append(objective.item())
+    model = LinearScorer(torch.zeros(X_t.shape[1], n_classes, dtype=torch.float64),
+                         torch.zeros(n_classes, dtype=torch.float64))
+    fn, kwargs = function(loss), loss_kwargs or {}
+    rows, gaps = np.arange(len(y_np)), []
+
+    def logit_gap(model, z, target):     # of the logits the step was computed from
         zn = z.detach().numpy()
         true = zn[rows, y_np]
         other = np.where(np.arange(n_classes) == y_np[:, None], -np.inf, zn).max(1)
         gaps.append(float(np.mean(true - other)))
-    return SoftmaxFit(W.detach().numpy().copy(), b.detach().numpy().copy(), history, gaps)
+
+    history = train(model, lambda z, target: fn(z, target, **kwargs), (X_t, y_t),
+                    Recipe(epochs=steps, batch_size=None, lr=lr), seed=None, device="cpu",
+                    progress=False, on_step=logit_gap)
+    return SoftmaxFit(model.weight.detach().numpy().copy(), model.bias.detach().numpy().copy(),
+                      history["loss"], gaps)
 
 
 def conditional_risk(loss: str, f, eta, **loss_kwargs):
@@ -220,8 +231,6 @@ def conditional_risk(loss: str, f, eta, **loss_kwargs):
     -------
     ndarray, shape ``(len(eta), len(f))`` (or ``(len(f),)`` for a scalar ``eta``).
     """
-    from .registry import get
-
     spec = get(loss)
     f = np.asarray(f, dtype=np.float64)
     pos = np.asarray(spec.value(f, np.ones_like(f), reduction="none", **loss_kwargs))
@@ -242,7 +251,7 @@ def population_minimiser(loss: str, eta, *, grid=None, **loss_kwargs):
 
     Examples
     --------
-    >>> from lossbook.toy import population_minimiser
+    >>> from lossbook.experiments.toy import population_minimiser
     >>> float(population_minimiser("hinge_loss", 0.8))
     1.0
     """

@@ -1,13 +1,14 @@
-"""The small experiments of the activation chapters, as tested functions.
+"""The small experiments of the activation chapters (*activations_saturating*,
+*activations_rectifiers*), as tested functions.
 
 * :func:`propagate`: push :math:`\\mathcal N(0, 1)` inputs through a deep stack of random dense
   layers and record, per layer, the mean and variance of the activations (forward) and the
   mean square of the back-propagated gradient (backward, through our ``_grad`` VJPs). It is
   the SELU self-normalisation experiment of Klambauer et al. (2017) and the
   vanishing-gradient picture of the saturating chapter.
-* :func:`train_mlp`: a few hundred SGD steps of a small deep MLP on scikit-learn's bundled
-  8x8 digits, with the activation *and* the log-softmax of the loss back-propagated by
-  :mod:`lossbook.autograd` (our derivations). It records the training error and per-layer
+* :func:`train_mlp`: a few hundred SGD steps (:func:`lossbook.train.train`) of a small deep
+  MLP on scikit-learn's bundled 8x8 digits, with the activation *and* the log-softmax of the
+  loss back-propagated by :mod:`lossbook.autograd` (our derivations). It records the training error and per-layer
   activation statistics (Glorot & Bengio 2010, Figs. 2-4; Krizhevsky et al. 2012, Fig. 1, in
   spirit). Each run takes about a second on one CPU core.
 * :func:`stationary_point`: the minimum of a non-monotone activation (SiLU, GELU, Mish),
@@ -28,7 +29,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from .registry import get
+from ..registry import get, names
 
 __all__ = [
     "Propagation", "propagate", "init_weight", "INITS", "Training", "train_mlp", "digits",
@@ -58,7 +59,7 @@ def init_weight(rng: np.random.Generator, fan_in: int, fan_out: int, init: str) 
     Examples
     --------
     >>> import numpy as np
-    >>> from lossbook.experiments_activations import init_weight
+    >>> from lossbook.experiments.activations import init_weight
     >>> w = init_weight(np.random.default_rng(0), 400, 300, "lecun_normal")
     >>> round(float(w.var() * 400), 1)
     1.0
@@ -136,7 +137,7 @@ def propagate(name: str, *, depth: int = 50, width: int = 128, n: int = 1000,
 
     Examples
     --------
-    >>> from lossbook.experiments_activations import propagate
+    >>> from lossbook.experiments.activations import propagate
     >>> p = propagate("selu", depth=20, width=64, n=200)
     >>> bool(abs(p.mean[-1]) < 0.2 and 0.7 < p.var[-1] < 1.3)
     True
@@ -281,28 +282,15 @@ def train_mlp(name: str, *, depth: int = 4, width: int = 64, steps: int = 300,
 
     Examples
     --------
-    >>> from lossbook.experiments_activations import train_mlp
+    >>> from lossbook.experiments.activations import train_mlp
     >>> run = train_mlp("relu", depth=2, width=32, steps=100, record_every=50)
     >>> run.record_steps.tolist(), bool(run.train_error[-1] < run.train_error[0])
     ([0, 50, 100], True)
     """
     import torch
 
-    threads = torch.get_num_threads()
-    # The matrices are tiny: extra threads only contend for the cores (much slower when the
-    # machine is busy). Restored on exit.
-    torch.set_num_threads(1)
-    try:
-        return _train_mlp(name, depth, width, steps, batch_size, lr, init, seed, record_every,
-                          eval_size, params)
-    finally:
-        torch.set_num_threads(threads)
-
-
-def _train_mlp(name, depth, width, steps, batch_size, lr, init, seed, record_every, eval_size, params):
-    import torch
-
-    from .autograd import Activation, function
+    from ..models import DenseStack
+    from ..train import LogSoftmaxNLL, Recipe, threads, train
 
     spec = get(name)
     if spec.is_loss or spec.curve is None:
@@ -314,55 +302,32 @@ def _train_mlp(name, depth, width, steps, batch_size, lr, init, seed, record_eve
     x_train = torch.as_tensor(x[order[eval_size:]])
     y_train = torch.as_tensor(y[order[eval_size:]])
     dims = [x.shape[1]] + [width] * depth + [10]
-    weights = [torch.as_tensor(init_weight(rng, a, b, init)).requires_grad_(True)
-               for a, b in zip(dims[:-1], dims[1:])]
-    biases = [torch.zeros(b, dtype=torch.float64, requires_grad=True) for b in dims[1:]]
-    activation = Activation(name, **params)
-    log_softmax = function("log_softmax")
+    model = DenseStack([init_weight(rng, a, b, init) for a, b in zip(dims[:-1], dims[1:])],
+                       name, **params)
+    record_steps, errors, stats, activations = [], [], [], {}
 
-    def forward(inputs, keep=False):
-        hidden = []
-        h = inputs
-        for layer, (w, b) in enumerate(zip(weights, biases)):
-            h = h @ w + b
-            if layer < depth:
-                h = activation(h)
-                if keep:
-                    hidden.append(h.detach().numpy().copy())
-        return h, hidden
-
-    record_steps, errors, stats = [], [], []
-    initial: list = []
-    final: list = []
-
-    def record(step):
+    def record(step, model):
+        if step % record_every and step != steps:
+            return
         with torch.no_grad():
-            logits, _ = forward(x_train)
-            errors.append(float((logits.argmax(1) != y_train).double().mean()))
-            _, hidden = forward(x_eval, keep=True)
+            errors.append(float((model(x_train).argmax(1) != y_train).double().mean()))
+            hidden = model.hidden(x_eval)
         record_steps.append(step)
         stats.append([(h.mean(), h.std(), *np.percentile(h, [2, 98])) for h in hidden])
-        return hidden
+        activations["initial" if step == 0 else "final"] = hidden
 
-    losses = np.empty(steps)
-    batches = np.random.default_rng(seed + 1)
-    initial = record(0)
-    for step in range(1, steps + 1):
-        idx = torch.as_tensor(batches.integers(0, len(y_train), batch_size))
-        logits, _ = forward(x_train[idx])
-        loss = -log_softmax(logits).gather(1, y_train[idx, None]).mean()
-        for p in weights + biases:
-            p.grad = None
-        loss.backward()
-        with torch.no_grad():
-            for p in weights + biases:
-                p -= lr * p.grad
-        losses[step - 1] = float(loss.detach())
-        if step % record_every == 0 or step == steps:
-            final = record(step)
+    # One step per epoch, on batch_size images drawn with replacement (NumPy, seed + 1).
+    recipe = Recipe(epochs=steps, batch_size=batch_size, lr=lr, optimizer="gd",
+                    sampling="replacement", steps_per_epoch=1)
+    # The matrices are tiny: extra threads only contend for the cores.
+    with threads(1):
+        record(0, model)
+        history = train(model, LogSoftmaxNLL(), (x_train, y_train), recipe, seed=seed + 1,
+                        device="cpu", progress=False, on_epoch=record)
     table = np.asarray(stats, dtype=np.float64)  # (records, depth, 4)
-    return Training(name, losses, np.asarray(record_steps), np.asarray(errors),
-                    table[..., 0], table[..., 1], table[..., 2], table[..., 3], initial, final)
+    return Training(name, np.asarray(history["loss"]), np.asarray(record_steps),
+                    np.asarray(errors), table[..., 0], table[..., 1], table[..., 2],
+                    table[..., 3], activations["initial"], activations.get("final", []))
 
 
 def fit_prelu_slope(target_slope: float = 0.2, *, n: int = 512, steps: int = 100, lr: float = 0.2,
@@ -379,26 +344,30 @@ def fit_prelu_slope(target_slope: float = 0.2, *, n: int = 512, steps: int = 100
 
     Examples
     --------
-    >>> from lossbook.experiments_activations import fit_prelu_slope
+    >>> from lossbook.experiments.activations import fit_prelu_slope
     >>> round(float(fit_prelu_slope(0.2)[-1]), 2)
     0.2
     """
     import torch
 
-    from .autograd import PReLU
+    from ..autograd import PReLU
+    from ..train import Recipe, train
 
     rng = np.random.default_rng(seed)
     x = torch.as_tensor(rng.normal(0.0, 2.0, n))
     y = torch.where(x > 0, x, target_slope * x) + noise * torch.as_tensor(rng.standard_normal(n))
     layer = PReLU(1, init=init).double()
     history = [float(layer.weight.detach())]
-    for _ in range(steps):
-        loss = torch.mean((layer(x) - y) ** 2)
-        layer.weight.grad = None
-        loss.backward()
-        with torch.no_grad():
-            layer.weight -= lr * layer.weight.grad
-        history.append(float(layer.weight.detach()))
+
+    def squared_error(outputs, target):
+        return torch.mean((outputs - target) ** 2)
+
+    def record(epoch, model):
+        history.append(float(model.weight.detach()))
+
+    recipe = Recipe(epochs=steps, batch_size=None, lr=lr, optimizer="gd")
+    train(layer, squared_error, (x, y), recipe, seed=None, device="cpu", progress=False,
+          on_epoch=record)
     return np.asarray(history)
 
 
@@ -416,7 +385,7 @@ def stationary_point(name: str, bracket=(-3.0, -0.1), **params):
 
     Examples
     --------
-    >>> from lossbook.experiments_activations import stationary_point
+    >>> from lossbook.experiments.activations import stationary_point
     >>> x, f = stationary_point("silu")
     >>> round(x, 5), round(f, 5)
     (-1.27846, -0.27846)
@@ -441,7 +410,7 @@ def maxout_pieces(*pieces) -> np.ndarray:
     Examples
     --------
     >>> import numpy as np, lossbook
-    >>> from lossbook.experiments_activations import maxout_pieces
+    >>> from lossbook.experiments.activations import maxout_pieces
     >>> z = np.array([-2.0, 3.0])
     >>> lossbook.maxout(maxout_pieces(z, np.zeros(2)), num_pieces=2)   # ReLU
     array([0., 3.])
@@ -460,7 +429,7 @@ def keras2_hard_sigmoid(x):
 
     Examples
     --------
-    >>> from lossbook.experiments_activations import keras2_hard_sigmoid
+    >>> from lossbook.experiments.activations import keras2_hard_sigmoid
     >>> keras2_hard_sigmoid([-3.0, 1.0, 3.0])
     array([0. , 0.7, 1. ])
     """
@@ -525,7 +494,7 @@ def kink_table(names=None) -> KinkTable:
 
     Examples
     --------
-    >>> from lossbook.experiments_activations import kink_table
+    >>> from lossbook.experiments.activations import kink_table
     >>> table = kink_table(["relu", "elu"])
     >>> [(r["function"], r["lossbook"], r["torch"]) for r in table.rows]
     [('relu', '0', '0'), ('elu', '1', '1')]
@@ -555,6 +524,4 @@ def kink_table(names=None) -> KinkTable:
 
 
 def _activation_names():
-    from .registry import names
-
     return names("activation")

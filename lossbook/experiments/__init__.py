@@ -1,0 +1,24 @@
+"""The book's experiments: one module per chapter, each a set of tested functions that
+return their numbers (the chapters import and call them).
+
+* :mod:`lossbook.experiments.slowdown`: Nielsen's learning slowdown, a single sigmoid
+  neuron and the [784, 100, 10] network on MNIST (chapter *learning_slowdown*);
+* :mod:`lossbook.experiments.mnist_features`: 2-D deep features under softmax, MSE and
+  center loss (chapter *mnist_features*);
+* :mod:`lossbook.experiments.activations`: deep propagation, small deep MLPs on digits,
+  kink conventions (chapters *activations_saturating* and *activations_rectifiers*);
+* :mod:`lossbook.experiments.imbalance`: long-tailed classes, focal and class-balanced
+  losses, GHM (chapter *imbalance*);
+* :mod:`lossbook.experiments.regression`: line and location fits with any residual loss
+  (chapter *regression*);
+* :mod:`lossbook.experiments.toy`: toy classification with margin and softmax losses
+  (chapters *information_theory* and *margin_losses*).
+
+Every training runs through :func:`lossbook.train.train` with a :class:`lossbook.train.Recipe`.
+The modules import the lossbook modules they need, never the top-level package, and this
+package imports none of them: ``import lossbook.experiments.regression`` does not import
+torch.
+"""
+
+#: The experiment modules, by chapter order of the book.
+MODULES = ("slowdown", "mnist_features", "activations", "imbalance", "regression", "toy")
