@@ -36,10 +36,10 @@ import hashlib
 import importlib.util
 import inspect
 import io
+import json
 import os
 import pathlib
 import random
-import shutil
 import sys
 import tempfile
 import time
@@ -88,6 +88,18 @@ class CallInfo:
 _CALLS: list[CallInfo] = []
 
 
+def _record(info: CallInfo) -> None:
+    """Keep ``info`` for :func:`calls`; with ``LOSSBOOK_CACHE_LOG=<file>``, append it there too
+    (one JSON line per call: how the notebook executor counts a chapter's cache hits)."""
+    _CALLS.append(info)
+    log = os.environ.get("LOSSBOOK_CACHE_LOG")
+    if log:
+        line = json.dumps({"name": info.name, "cached": info.cached, "seconds": info.seconds,
+                           "computed_seconds": info.computed_seconds})
+        with contextlib.suppress(OSError), open(log, "a", encoding="utf-8") as f:
+            f.write(line + "\n")
+
+
 def calls() -> list[CallInfo]:
     """The :class:`CallInfo` of every call of a memoised function in this process, in order."""
     return list(_CALLS)
@@ -111,12 +123,23 @@ def location() -> pathlib.Path | None:
 
 
 def clear(name: str | None = None) -> None:
-    """Remove every entry (or only those of the memoised function called ``name``)."""
+    """Remove every entry (or only those of the memoised function called ``name``).
+
+    Only entry files are removed: ``LOSSBOOK_CACHE=<dir>`` may also hold the MNIST
+    download (``<dir>/mnist``, see :func:`lossbook.data.cache_dir`), which stays.
+    """
     root = location()
-    if root is None:
+    if root is None or not root.is_dir():
         return
-    target = root if name is None else root / _safe(name)
-    shutil.rmtree(target, ignore_errors=True)
+    folders = [root / _safe(name)] if name is not None else [p for p in root.iterdir() if p.is_dir()]
+    for folder in folders:
+        if not folder.is_dir():
+            continue
+        for entry in list(folder.glob("*.pkl")) + list(folder.glob("*.pkl*.tmp")):
+            with contextlib.suppress(OSError):
+                entry.unlink()
+        with contextlib.suppress(OSError):
+            folder.rmdir()   # only if now empty
 
 
 # --- the code a result depends on ------------------------------------------------------------
@@ -443,7 +466,7 @@ def memoize(function=None, *, name: str | None = None, rng: bool = True):
                     _set_rng_state(payload["rng_after"])
                 info = CallInfo(label, True, time.perf_counter() - start, payload.get("seconds"), k, path)
                 wrapper.last_call = info
-                _CALLS.append(info)
+                _record(info)
                 return payload["result"]
         computing = time.perf_counter()
         result = function(*args, **kwargs)
@@ -453,7 +476,7 @@ def memoize(function=None, *, name: str | None = None, rng: bool = True):
                           "rng_after": _rng_state() if rng else None})
         info = CallInfo(label, False, time.perf_counter() - start, seconds, k, path)
         wrapper.last_call = info
-        _CALLS.append(info)
+        _record(info)
         return result
 
     def is_cached(*args, **kwargs) -> bool:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import importlib
 import itertools
+import json
 import pathlib
 import pickle
 import sys
@@ -188,8 +189,12 @@ def test_location_and_clear(pkg, tmp_path, monkeypatch):
     exp.run.cache_clear()
     assert not exp.run.is_cached(3)
     exp.run(3)
+    (tmp_path / "cache" / "mnist").mkdir()
+    (tmp_path / "cache" / "mnist" / "train-images-idx3-ubyte.gz").write_bytes(b"data")
     cache.clear()
-    assert not (tmp_path / "cache").exists()
+    assert not exp.run.is_cached(3)
+    assert list((tmp_path / "cache").rglob("*.pkl")) == []
+    assert (tmp_path / "cache" / "mnist" / "train-images-idx3-ubyte.gz").exists()   # not ours
     monkeypatch.delenv("LOSSBOOK_CACHE")
     assert cache.location() == pathlib.Path(cache.__file__).resolve().parents[1] / "_build" / "cache"
 
@@ -207,6 +212,25 @@ def test_an_unhashable_argument_is_computed_with_a_warning(pkg):
     with pytest.warns(cache.CacheWarning, match="not cached"):
         exp.run(Unpicklable())
     assert exp.run.last_call.cached is False
+
+
+def test_calls_are_logged_to_a_file_for_the_notebook_executor(pkg, tmp_path, monkeypatch):
+    exp, _ = pkg
+    log = tmp_path / "calls.jsonl"
+    monkeypatch.setenv("LOSSBOOK_CACHE_LOG", str(log))
+    exp.run(3)
+    exp.run(3)
+    lines = [json.loads(line) for line in log.read_text().splitlines()]
+    assert [line["cached"] for line in lines] == [False, True]
+    assert lines[0]["name"].endswith(".exp.run")
+
+
+def test_off_keeps_downloads_in_the_default_place(monkeypatch, tmp_path):
+    from lossbook import data
+
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
+    monkeypatch.setenv("LOSSBOOK_CACHE", "off")
+    assert data.cache_dir() == tmp_path / "lossbook"
 
 
 def test_memoize_rejects_a_non_function():
