@@ -5,21 +5,21 @@ Decorate a function with :func:`memoize` and its results are stored under
 moves it, ``LOSSBOOK_CACHE=off`` bypasses it). An entry is keyed by
 
 * the **code** the result depends on: the function's module and every module of its
-  package that it imports, transitively (the static import graph, read with :mod:`ast`,
+  package that it imports, transitively (the static import graph, read with ``ast``,
   see :func:`dependencies`), each hashed without its comments and docstrings. Editing
   ``lossbook/train.py`` invalidates an experiment that imports it; editing an unrelated
   chapter or a docstring does not;
 * the **arguments**, bound to the signature with the defaults filled in (hashed with
-  :func:`joblib.hash`, which handles NumPy arrays and tensors);
+  ``joblib.hash``, which handles NumPy arrays and tensors);
 * the **environment**: the versions of Python, NumPy and torch, and whether CUDA is
   available (:func:`environment`);
-* the global random states (:mod:`random`, :mod:`numpy.random`, torch's default
+* the global random states (``random``, ``numpy.random``, torch's default
   generator) before the call, unless ``rng=False``. On a hit, the states the call left
   behind are restored, so a notebook that draws random numbers after a cached call draws
   the same ones as after a computed call.
 
 An entry is one file: a SHA-256 of its payload, then the payload written by
-:func:`joblib.dump`. A file that is truncated, altered or unreadable is recomputed (with a
+``joblib.dump``. A file that is truncated, altered or unreadable is recomputed (with a
 :class:`CacheWarning`), never returned. Writes are atomic (a temporary file, renamed).
 
 Only pure functions belong here: the result must depend on nothing but the code, the
@@ -73,8 +73,8 @@ class CallInfo:
         Wall time of the computation that produced the result (None if unknown).
     key : str or None
         The entry's key (None when the cache is off or the call could not be keyed).
-    path : pathlib.Path or None
-        The entry's file.
+    path
+        The entry's file (a ``pathlib.Path``), or None.
     """
 
     name: str
