@@ -116,7 +116,8 @@ def notebook_key(path, nb=None) -> str:
     A SHA-256 of the source bytes of the ``lossbook`` modules the notebook's code imports
     (transitively; docstrings included, since the catalog and API pages print them),
     ``requirements.txt``, ``pyproject.toml``, the :data:`PROJECT_FILES` whose name appears in
-    one of those modules, and :func:`lossbook.cache.environment`.
+    a string of one of those modules' code (``_book.py`` reads ``_toc.yml``), and
+    :func:`lossbook.cache.environment`.
     """
     import nbformat
 
@@ -126,15 +127,29 @@ def notebook_key(path, nb=None) -> str:
     files = cache.dependencies(source=_code(nb), packages=("lossbook",))
     h = hashlib.sha256()
     h.update(cache.code_digest(files, code_only=False).encode())
-    texts = [p.read_text(encoding="utf-8", errors="replace") for p in files.values()]
+    named = set().union(*(_string_constants(p) for p in files.values()))
     extra = ["requirements.txt", "pyproject.toml"]
-    extra += [name for name in PROJECT_FILES if any(name in text for text in texts)]
+    extra += [name for name in PROJECT_FILES if any(name in text for text in named)]
     for name in extra:
         file = ROOT / name
         h.update(f"\0{name}\0".encode())
         h.update(file.read_bytes() if file.is_file() else b"(absent)")
     h.update(json.dumps(cache.environment(), sort_keys=True).encode())
     return h.hexdigest()
+
+
+def _string_constants(path: pathlib.Path) -> set:
+    """The string constants of a module's code (not its docstrings or comments)."""
+    import ast
+
+    from lossbook.cache import _strip_docstrings
+
+    try:
+        tree = _strip_docstrings(ast.parse(path.read_bytes()))
+    except (SyntaxError, ValueError):
+        return {path.read_text(encoding="utf-8", errors="replace")}
+    return {node.value for node in ast.walk(tree)
+            if isinstance(node, ast.Constant) and isinstance(node.value, str)}
 
 
 def _count_calls(log: pathlib.Path) -> dict:
