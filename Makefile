@@ -32,11 +32,21 @@ assets:
 	  $(SUDO) apt-get update -q && $(SUDO) apt-get install -y -q npm; }
 	$(PYTHON) lossbook/site/assets.py $(ASSETS)
 
-# The build executes every notebook afresh (the execution cache cannot see changes in
-# lossbook/), fails on any notebook error (nb_execution_raise_on_error) and on any warning.
+# The notebooks are executed by lossbook/site/execute.py, JOBS at a time (one kernel each),
+# into the jupyter-cache _build/.jupyter_cache, keyed by their code cells and by the lossbook
+# source they import: only those whose inputs changed since the last `make test` or `make book`
+# run again. A notebook error stops here, with its traceback; FORCE=1 re-executes them all
+# (LOSSBOOK_CACHE=off too, and it also bypasses the result cache of lossbook.cache).
+EXECUTE = $(BIN)/python -m lossbook.site.execute --jobs $(JOBS) $(if $(FORCE),--force)
+
+# The build takes every notebook's outputs from that cache (execute_notebooks: cache), fails
+# on any notebook error (nb_execution_raise_on_error) and on any warning, and ends with the
+# table of execution times.
 book: $(STAMP) assets
+	$(EXECUTE)
 	rm -rf _build/html _build/.doctrees _build/jupyter_execute
 	$(BIN)/jupyter-book build . --all -W -n --keep-going
+	@$(BIN)/python -m lossbook.site.execute --report
 	@echo "The book is at $(CURDIR)/_build/html/index.html"
 
 # Opens every page of _build/html (run `make book` first) in headless Chromium with the network
@@ -49,8 +59,14 @@ check-site: $(STAMP)
 	  $(SUDO) apt-get update -q && $(SUDO) apt-get install -y -q chromium fonts-wqy-zenhei; }
 	$(BIN)/python tests/check_site.py _build/html --chromium chromium --screenshots _build/check-site
 
+# The notebooks first, in parallel through the same executor and cache as `make book` (so
+# `make book` afterwards re-executes none); their tests (tests/test_notebooks.py) then read
+# the outcome, and fail with the traceback. With LOSSBOOK_CACHE=off the tests execute them.
 test: $(STAMP)
-	$(BIN)/python -m pytest -n $(JOBS) --durations=15 --nbmake --nbmake-timeout=1800 tests lossbook chapters
+	@status=0; \
+	$(if $(filter off,$(LOSSBOOK_CACHE)),,$(EXECUTE) || status=$$?;) \
+	$(BIN)/python -m pytest -n $(JOBS) --durations=15 tests lossbook || status=$$?; \
+	exit $$status
 
 # Forward + backward time of lossbook's torch path against torch (median ratio per loss).
 bench: $(STAMP)

@@ -79,9 +79,11 @@ class DataError(RuntimeError):
 # --- locations --------------------------------------------------------------------------
 def cache_dir() -> Path:
     """The user cache of lossbook: ``$LOSSBOOK_CACHE``, else ``$XDG_CACHE_HOME/lossbook``,
-    else ``~/.cache/lossbook``."""
-    if os.environ.get("LOSSBOOK_CACHE"):
-        return Path(os.environ["LOSSBOOK_CACHE"]).expanduser()
+    else ``~/.cache/lossbook``. ``LOSSBOOK_CACHE=off`` (no result cache, see
+    :mod:`lossbook.cache`) still keeps downloads in the default place."""
+    value = os.environ.get("LOSSBOOK_CACHE", "").strip()
+    if value and value.lower() != "off":
+        return Path(value).expanduser()
     base = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
     return Path(base).expanduser() / "lossbook"
 

@@ -1,6 +1,10 @@
-"""The chapters as files: clean, listed in the table of contents, and never redefining a formula.
+"""The chapters as files: clean, listed in the table of contents, never redefining a formula,
+and executing without error.
 
-(Executing them is nbmake's job: ``make test`` passes ``--nbmake chapters``.)
+Execution goes through :mod:`lossbook.site.execute` and its jupyter-cache, shared with
+``make book``: ``make test`` executes the notebooks in parallel first, so each
+``test_notebook_executes`` reads the outcome (executing the notebook only if its cached
+execution is missing or stale) and fails with the notebook's traceback.
 """
 from __future__ import annotations
 
@@ -107,3 +111,87 @@ def test_bibliography_parses_without_duplicate_keys():
     keys = re.findall(r"^@\w+\{([^,]+),", text, flags=re.M)
     dupes = [k for k, n in collections.Counter(keys).items() if n > 1]
     assert not dupes, f"duplicate BibTeX keys: {dupes}"
+
+
+@pytest.mark.notebooks
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
+def test_notebook_executes(path):
+    from lossbook.site import execute
+
+    (outcome,) = execute.run([path], jobs=1, echo=None)
+    if outcome.status == "failed":
+        pytest.fail(f"{path.name} failed:\n{outcome.traceback}", pytrace=False)
+    assert outcome.status in ("cached", "executed")
+
+
+# --- the executor itself, on throw-away notebooks ----------------------------------------------
+def _notebook(path, *sources):
+    import nbformat
+
+    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(s) for s in sources])
+    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    nbformat.write(nb, str(path))
+    return path
+
+
+@pytest.mark.notebooks
+def test_the_executor_caches_reports_and_invalidates(tmp_path, monkeypatch):
+    from lossbook.site import execute
+
+    monkeypatch.delenv("LOSSBOOK_CACHE", raising=False)
+    store = tmp_path / "jupyter_cache"
+    good = _notebook(tmp_path / "good.ipynb", "import lossbook.plotting\nprint(6 * 7)")
+    bad = _notebook(tmp_path / "bad.ipynb", "x = 1", "raise ValueError('broken on purpose')")
+
+    first = execute.run([good, bad], jobs=2, cache_path=store, echo=None)
+    assert [o.status for o in first] == ["executed", "failed"]
+    assert "broken on purpose" in first[1].traceback
+    # the build (myst-nb, execute_notebooks: cache) finds the executed notebook by its cells
+    from jupyter_cache import get_cache
+    import nbformat
+
+    jc = get_cache(str(store))
+    _, merged = jc.merge_match_into_notebook(nbformat.read(str(good), as_version=4))
+    assert merged.cells[0].outputs[0]["text"] == "42\n"
+
+    again = execute.run([good, bad], jobs=2, cache_path=store, echo=None)
+    assert [o.status for o in again] == ["cached", "failed"]          # nothing executed again
+    assert "broken on purpose" in again[1].traceback and "recorded" in again[1].traceback
+    assert again[0].seconds == first[0].seconds
+    assert "executed now: 0" in execute.table(again)
+
+    # a change in what the notebook imports from lossbook makes its execution stale
+    real = execute.notebook_key
+    monkeypatch.setattr(execute, "notebook_key", lambda path, nb=None: real(path, nb) + "-changed")
+    assert [o.status for o in execute.run([good], jobs=1, cache_path=store, echo=None)] == ["executed"]
+    assert len(jc.list_cache_records()) == 1                           # the stale one is gone
+    monkeypatch.setattr(execute, "notebook_key", real)
+
+    # touching one notebook re-executes only that one
+    _notebook(bad, "x = 1", "print('fixed')")
+    statuses = [o.status for o in execute.run([good, bad], jobs=2, cache_path=store, echo=None)]
+    assert statuses == ["executed", "executed"]                         # good: key restored above
+    statuses = [o.status for o in execute.run([good, bad], jobs=2, cache_path=store, echo=None)]
+    assert statuses == ["cached", "cached"]
+    assert [o.status for o in execute.run([good], force=True, cache_path=store, echo=None)] == ["executed"]
+
+
+def test_the_notebook_key_follows_the_lossbook_modules_a_notebook_imports(tmp_path, monkeypatch):
+    from lossbook import cache
+    from lossbook.site import execute
+
+    path = _notebook(tmp_path / "n.ipynb", "%matplotlib inline\nfrom lossbook.plotting import use_style")
+    files = cache.dependencies(source="from lossbook.plotting import use_style")
+    assert "lossbook.plotting" in files and "lossbook.cache" not in files
+    key = execute.notebook_key(path)
+    assert execute.notebook_key(path) == key
+    # a changed byte in one of those modules changes the key (docstrings count here: the
+    # catalog and API pages print them); the fake file stands for lossbook/plotting.py
+    fake = tmp_path / "plotting.py"
+    fake.write_bytes(files["lossbook.plotting"].read_bytes() + b"\n# edited\n")
+    monkeypatch.setattr(cache, "dependencies", lambda **kw: {**files, "lossbook.plotting": fake})
+    assert execute.notebook_key(path) != key
+    monkeypatch.setattr(cache, "dependencies", lambda **kw: files)
+    assert execute.notebook_key(path) == key
+    monkeypatch.setattr(cache, "environment", lambda: {"torch": "0.0"})
+    assert execute.notebook_key(path) != key

@@ -345,7 +345,12 @@ def test_config_keeps_the_site_offline():
 
     config = yaml.safe_load((ROOT / "_config.yml").read_text(encoding="utf-8"))
     sphinx = config["sphinx"]["config"]
-    assert config["execute"]["execute_notebooks"] == "force"
+    # Outputs come from the jupyter-cache that lossbook.site.execute fills (myst-nb's default
+    # place, _build/.jupyter_cache): the build must not look elsewhere.
+    assert config["execute"]["execute_notebooks"] == "cache"
+    assert "cache" not in config["execute"]
+    from lossbook.site import execute
+    assert execute.CACHE_PATH == ROOT / "_build" / ".jupyter_cache"
     assert sphinx["nb_execution_raise_on_error"] is True
     assert not sphinx["mathjax_path"].startswith(("http:", "https:", "//"))
     assert all(not path.startswith(("http:", "https:", "//")) for path in sphinx["nb_ipywidgets_js"])

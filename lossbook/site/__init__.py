@@ -8,6 +8,8 @@
   :data:`lossbook.registry.FAMILY_MODULES`; its JavaScript is in ``lossbook/site/static/``.
 * :mod:`lossbook.site.assets`: fetches MathJax, RequireJS and the ipywidgets manager from npm
   (``make assets``); a standard-library script, so it imports nothing from the package.
+* :mod:`lossbook.site.execute`: executes the chapters in parallel into the build's
+  jupyter-cache, once per change of their inputs, and prints the timing table.
 
 Nothing here is imported by ``import lossbook``.
 """
