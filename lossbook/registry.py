@@ -39,7 +39,7 @@ def _extra_families() -> tuple[ModuleType, ...]:
     return tuple(modules)
 
 
-#: The family modules, in catalog order: the only list of them (plus any named by
+#: The family modules in catalog order, the only list of them (plus any named by
 #: ``LOSSBOOK_EXTRA_FAMILIES``, see the module docstring).
 FAMILY_MODULES: tuple[ModuleType, ...] = (activations, information, margin, imbalance, regression,
                                           embedding) + _extra_families()

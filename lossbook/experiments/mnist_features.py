@@ -15,6 +15,7 @@ import torch
 from ..data import mnist_tensors
 from ..models import LeNetPP, count_parameters
 from ..train import CrossEntropy, OneHotMSE, Recipe, SoftmaxCenterLoss, threads, train
+from ..cache import memoize
 from ._jobs import run_jobs
 
 __all__ = [
@@ -82,6 +83,7 @@ def _features(model, images, batch_size=2000):
     return torch.cat(parts).cpu().numpy()
 
 
+@memoize
 def center_loss_mnist(runs=("softmax", "mse_linear", "mse_softmax", "center"), *,
                       lam: float = 0.3, lambdas=(), alpha: float = 0.5, ramp_epochs: float = 1.0,
                       seed: int = 0,

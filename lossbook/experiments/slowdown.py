@@ -22,6 +22,7 @@ from ..losses.information import (binary_cross_entropy, binary_cross_entropy_gra
 from ..losses.regression import mse_loss_grad
 from ..models import MLP, SigmoidNeuron
 from ..train import BinaryCrossEntropyCost, QuadraticCost, Recipe, evaluate, threads, train
+from ..cache import memoize
 from ._jobs import run_jobs
 
 __all__ = [
@@ -140,6 +141,7 @@ def _record_curve(curve, window, images, accuracy):
         values.clear()
 
 
+@memoize
 def learning_slowdown(costs=("quadratic", "cross_entropy"), *, seeds=(0, 1, 2), epochs: int = 3,
                       etas=None, train_size: int = 50000, test_size: int = 10000,
                       batch_size: int = 10, hidden: int = 100, init: str = "normal",

@@ -64,8 +64,9 @@ class Outcome:
     ----------
     notebook : str
         Its path relative to the repository (``chapters/regression.ipynb``).
-    status : {'cached', 'executed', 'failed'}
-        Served from the cache, executed now, or executed now and failed (not cached).
+    status : str
+        ``'cached'`` (served from the cache), ``'executed'`` (executed now) or ``'failed'``
+        (executed now and failed; not cached).
     seconds : float or None
         Execution time (of the cached execution, for ``'cached'``).
     executed_at : str or None
