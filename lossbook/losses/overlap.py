@@ -712,7 +712,7 @@ def tversky_loss(input, target, *, alpha: float = 0.3, beta: float = 0.7,
         TI = \frac{TP + s_{nr}}{TP + \alpha\,FP + \beta\,FN + s_{dr}},\quad
         TP=\sum_i p_i g_i,\ FP=\sum_i p_i(1-g_i),\ FN=\sum_i (1-p_i)g_i
 
-    :math:`\alpha=\beta=1/2` is the Dice loss (with halved smoothing), :math:`\alpha=\beta=1`
+    :math:`\alpha=\beta=1/2` is the Dice loss (with the smoothing doubled), :math:`\alpha=\beta=1`
     the Jaccard loss.
 
     Parameters
@@ -933,7 +933,8 @@ def focal_dice_loss(input, target, *, beta: float = 2.0, kind: str = "power", ga
     :math:`\frac1\beta D^{1/\beta-1}` is still large for a class that is entirely missed. MONAI's
     ``DiceFocalLoss`` feeds the logits to a *sigmoid* focal loss even with ``softmax=True``;
     ``kind='dice_focal'`` does the same, so it matches MONAI for both activations (MONAI computes
-    the focal term in float32).
+    the focal term in float32). With ``reduction='sum'`` MONAI's focal term adds the spatial
+    *means* of each image and class; ours adds every element (PyTorch's ``'sum'``).
 
     References
     ----------
