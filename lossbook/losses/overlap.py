@@ -147,8 +147,7 @@ def _target(x, target, ignore_index):
     n, c, spatial = x.shape[0], x.shape[1], tuple(x.shape[2:])
     shape = tuple(t.shape)
     floating = t.is_floating_point() if is_torch(t) else np.issubdtype(t.dtype, np.floating)
-    if shape == tuple(x.shape) and not (ignore_index is not None and not floating and c > 1
-                                        and shape == (n, 1) + spatial):
+    if shape == tuple(x.shape):
         if ignore_index is not None:
             raise ValueError("ignore_index needs target as class indices of shape (N, d1, ...); "
                              "a mask target has no label to ignore (mask the pixels out instead)")
@@ -163,7 +162,7 @@ def _target(x, target, ignore_index):
                 raise ValueError(f"target must be a binary mask with values 0 or 1 (the shape of "
                                  f"input {tuple(x.shape)}), got {bad.ravel()[0]}")
         return _cast_like(t, x), None
-    if shape in ((n,) + spatial, (n, 1) + spatial) and (shape != tuple(x.shape) or c > 1):
+    if shape in ((n,) + spatial, (n, 1) + spatial):
         if floating:
             raise TypeError(f"target of shape {shape} must hold integer class indices (a mask "
                             f"must have the shape of input {tuple(x.shape)}), got dtype "
@@ -1008,7 +1007,7 @@ def focal_dice_loss_grad(input, target, *, beta: float = 2.0, kind: str = "power
         u = lambda_focal * u
     if s.m is not None:
         u = u * s.m
-    d_focal = focal_grad(xk, g, alpha=focal_alpha, gamma=gamma, reduction="none", grad_output=u + 0.0 * xk)
+    d_focal = focal_grad(xk, g, alpha=focal_alpha, gamma=gamma, reduction="none", grad_output=u)
     return dice + _pad_classes(s, d_focal)
 
 
@@ -1024,7 +1023,7 @@ def _gdl_weights(s, G, weight_type):
     safe = xp.where(present, G, xp.ones_like(G))
     w = xp.where(present, 1.0 / (safe * safe if weight_type == "square" else safe), xp.zeros_like(G))
     largest = xp.max(w, axis=1, keepdims=True)
-    return xp.where(present, w, largest + 0.0 * w)
+    return xp.where(present, w, largest)
 
 
 def _gdl_score(s, weight_type, smooth_nr, smooth_dr):
@@ -1156,7 +1155,7 @@ def _lovasz_weights(gt_sorted):
     intersection = total - _cumsum(gt_sorted)
     union = total + _cumsum(1.0 - gt_sorted)
     jaccard = 1.0 - intersection / union
-    delta = jaccard + 0.0
+    delta = jaccard + 0.0           # a copy (NumPy and torch alike)
     delta[..., 1:] = jaccard[..., 1:] - jaccard[..., :-1]
     return delta
 
@@ -1594,7 +1593,7 @@ SPECS = (
           example=_squared_dice_example,
           params=_SMOOTH + (Param("squared", False, options=(False, True), doc="V-Net denominator"), _BATCH),
           curve=_CURVE),
-    _spec("dsc_loss", "F2", "自调节 Dice 损失 (DSC)",
+    _spec("dsc_loss", "F2", "自适应 Dice 损失 (DSC)",
           "ShannonAI/dice_loss_for_NLP DiceLoss(alpha, smooth=1e-4) (not packaged; FD and golden values)", _LI,
           example=_dice_family_example(alpha=1.0),
           params=(Param("alpha", 1.0, 0.0, 3.0, doc="self-adjusting exponent"), _BATCH), curve=_CURVE),
