@@ -449,3 +449,130 @@ FD_ONLY: dict[str, str] = {
     "smape_loss": "no implementation in torch, scikit-learn or scipy (catalog §R); golden values "
                   "in tests/test_golden_regression.py",
 }
+
+
+
+# --- overlap (segmentation) losses (catalog part F): MONAI and kornia ----------------------
+# Test-only dependencies (requirements.txt, "test-only references"); imported when first used.
+def _overlap_target(x, y, ignore_index=None):
+    """Our target as MONAI's: masks as floats; class indices one-hot encoded here in the input's
+    dtype, with all-zero rows at ignored pixels (which MONAI's ``ignore_index`` then masks).
+    (MONAI's own ``to_onehot_y`` builds a float32 one-hot, and with ``squared_pred`` its norms
+    of it are float32: about 1e-8 off.)"""
+    y = _t(y)
+    if y.is_floating_point() or y.dim() == x.dim() and x.shape[1] == 1:
+        return y.to(x.dtype)
+    y = y[:, 0] if y.dim() == x.dim() else y
+    if x.shape[1] == 1:
+        return y[:, None].to(x.dtype)
+    valid = torch.ones_like(y, dtype=torch.bool) if ignore_index is None else y != ignore_index
+    onehot = F.one_hot(torch.where(valid, y, 0).long(), x.shape[1]).movedim(-1, 1).to(x.dtype)
+    return onehot * valid[:, None].to(x.dtype)
+
+
+def _overlap_shape(x, kwargs, classes=True):
+    """The unreduced shape of lossbook's overlap losses: (N, C') / (C',) / (N,) / ()."""
+    kept = x.shape[1] - (0 if kwargs.get("include_background", True) else 1)
+    return (() if kwargs.get("batch", False) else (x.shape[0],)) + ((kept,) if classes else ())
+
+
+def _monai_options(kwargs, x):
+    activation = kwargs.get("activation", "sigmoid")
+    return dict(sigmoid=activation == "sigmoid", softmax=activation == "softmax",
+                include_background=kwargs.get("include_background", True), batch=kwargs.get("batch", False))
+
+
+def _monai_unreduced(cls, args, kwargs, **options):
+    """A MONAI overlap loss with reduction='none', reshaped to lossbook's unreduced shape."""
+    x = _t(args[0])
+    y = _overlap_target(x, args[1], kwargs.get("ignore_index"))
+    if kwargs.get("ignore_index") is not None:
+        options["ignore_index"] = kwargs["ignore_index"]
+    loss = cls(reduction="none", **_monai_options(kwargs, x), **options)(x, y)
+    return loss.reshape(_overlap_shape(x, kwargs))
+
+
+def _monai_dice(args, kwargs, jaccard=False):
+    from monai.losses import DiceLoss
+
+    # MONAI's Jaccard is (2I + s_nr) / (2U + s_dr): lossbook's with the smoothing halved.
+    scale = 2.0 if jaccard else 1.0
+    return _monai_unreduced(DiceLoss, args, kwargs, squared_pred=kwargs.get("squared", False), jaccard=jaccard,
+                            smooth_nr=scale * kwargs.get("smooth_nr", 1e-5),
+                            smooth_dr=scale * kwargs.get("smooth_dr", 1e-5))
+
+
+def _monai_tversky(args, kwargs):
+    from monai.losses import TverskyLoss
+
+    return _monai_unreduced(TverskyLoss, args, kwargs, alpha=kwargs.get("alpha", 0.3), beta=kwargs.get("beta", 0.7),
+                            smooth_nr=kwargs.get("smooth_nr", 1e-5), smooth_dr=kwargs.get("smooth_dr", 1e-5))
+
+
+def _overlap_reference(unreduced, transform=None):
+    def reference(args, kwargs):
+        loss = unreduced(args, kwargs)
+        if transform is not None:
+            loss = transform(loss, kwargs)
+        return _reduce_torch(loss, kwargs.get("reduction", "mean"))
+    return reference
+
+
+def _generalized_dice(args, kwargs):
+    """Sudre et al.'s generalised Dice, written here with torch ops in float64 (MONAI's
+    GeneralizedDiceLoss computes its weights in float32: tests/test_overlap.py compares it at
+    1e-6): per-class sums, w = 1/G**2, an empty class weighted like the largest present one."""
+    x = _t(args[0])
+    activation = kwargs.get("activation", "sigmoid")
+    p = torch.sigmoid(x) if activation == "sigmoid" else torch.softmax(x, 1) if activation == "softmax" else x
+    g = _overlap_target(x, args[1], kwargs.get("ignore_index"))
+    if kwargs.get("ignore_index") is not None:
+        valid = (_t(args[1]) != kwargs["ignore_index"]).to(x.dtype)
+        p = p * (valid if valid.dim() == x.dim() else valid[:, None])
+    if not kwargs.get("include_background", True):
+        p, g = p[:, 1:], g[:, 1:]
+    dims = ([0] if kwargs.get("batch", False) else []) + list(range(2, x.dim()))
+    inter, pred, ground = (p * g).sum(dims), p.sum(dims), g.sum(dims)
+    kind = kwargs.get("weight_type", "square")
+    w = {"square": 1.0 / ground ** 2, "simple": 1.0 / ground, "uniform": torch.ones_like(ground)}[kind]
+    empty = torch.isinf(w)
+    w = torch.where(empty, torch.zeros_like(w), w)
+    w = torch.where(empty, w.max(-1, keepdim=True).values.expand_as(w), w)
+    numerator = 2.0 * (w * inter).sum(-1) + kwargs.get("smooth_nr", 1e-5)
+    denominator = (w * (pred + ground)).sum(-1) + kwargs.get("smooth_dr", 1e-5)
+    return _reduce_torch(1.0 - numerator / denominator, kwargs.get("reduction", "mean"))
+
+
+def _kornia_lovasz_hinge(args, kwargs):
+    """kornia.losses.lovasz_hinge_loss (per image, batch mean), called one image at a time."""
+    from kornia.losses import lovasz_hinge_loss
+
+    x, y = _t(args[0]), _t(args[1])
+    y = y[:, 0] if y.dim() == x.dim() else y
+    per_image = torch.stack([lovasz_hinge_loss(x[n:n + 1], y[n:n + 1]) for n in range(x.shape[0])])
+    return _reduce_torch(per_image[:, None], kwargs.get("reduction", "mean"))
+
+
+def _kornia_lovasz_softmax(args, kwargs):
+    """kornia.losses.lovasz_softmax_loss (logits, every class, per image), one image at a time."""
+    from kornia.losses import lovasz_softmax_loss
+
+    x, y = _t(args[0]), _t(args[1]).long()
+    per_image = torch.stack([lovasz_softmax_loss(x[n:n + 1], y[n:n + 1]) for n in range(x.shape[0])])
+    return _reduce_torch(per_image, kwargs.get("reduction", "mean"))
+
+
+REFERENCES.update({
+    "dice_loss": _overlap_reference(_monai_dice),
+    "jaccard_loss": _overlap_reference(lambda args, kwargs: _monai_dice(args, kwargs, jaccard=True)),
+    "tversky_loss": _overlap_reference(_monai_tversky),
+    "focal_tversky_loss": _overlap_reference(
+        _monai_tversky, lambda loss, kwargs: loss ** (1.0 / kwargs.get("gamma", 4.0 / 3.0))),
+    "focal_dice_loss": _overlap_reference(
+        _monai_dice, lambda loss, kwargs: 1.0 - (1.0 - loss) ** (1.0 / kwargs.get("beta", 2.0))),
+    "generalized_dice_loss": _generalized_dice,
+    "lovasz_hinge_loss": _kornia_lovasz_hinge,
+    "lovasz_softmax_loss": _kornia_lovasz_softmax,
+})
+FD_ONLY["dsc_loss"] = ("the official code (ShannonAI/dice_loss_for_NLP) is not packaged; FD, autograd and "
+                       "golden values from the paper's formula in tests/test_overlap.py")
