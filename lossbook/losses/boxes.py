@@ -257,7 +257,11 @@ def _aspect_grad(xp, G, D, gap):
 
 def _ciou_alpha(G, v):
     """CIoU's trade-off :math:`\\alpha = v/(1-\\mathrm{IoU}+v+\\varepsilon)`, detached (a constant)."""
-    return _const(v / (1.0 - G.iou + v + G.eps), "ciou_alpha")
+    den = 1.0 - G.iou + v + G.eps
+    positive = den > 0   # 0 only for identical boxes with eps = 0: alpha = 0 there
+    xp = namespace(den)
+    return _const(xp.where(positive, v / xp.where(positive, den, xp.ones_like(den)), xp.zeros_like(den)),
+                  "ciou_alpha")
 
 
 def _power(xp, q, a):
