@@ -922,8 +922,7 @@ def siou_loss(input, target, *, theta: float = 4.0, eps: float = EPS, reduction:
 
         \ell = 1 - \mathrm{IoU} + \frac{\Delta + \Omega}{2},\qquad
         \Lambda = 1 - 2\sin^2\Bigl(\arcsin\frac{|\Delta_y|}{\sigma} - \frac\pi4\Bigr)
-        = \frac{2|\Delta_x||\Delta_y|}{\sigma^2 + \varepsilon},\qquad \sigma^2 = \rho^2,
-
+        = \frac{2|\Delta_x||\Delta_y|}{\sigma^2 + \varepsilon},\qquad \sigma^2 = \rho^2,\qquad
         \Delta = \sum_{t\in\{x,y\}} \bigl(1 - e^{-(2-\Lambda)\rho_t}\bigr),\quad
         \rho_x = \frac{\Delta_x^2}{c_w^2+\varepsilon},\ \rho_y = \frac{\Delta_y^2}{c_h^2+\varepsilon},\qquad
         \Omega = \sum_{t\in\{w,h\}} \bigl(1 - e^{-\omega_t}\bigr)^\theta,\quad
@@ -965,8 +964,8 @@ def siou_loss(input, target, *, theta: float = 4.0, eps: float = EPS, reduction:
     --------
     >>> import numpy as np, lossbook
     >>> box, gt = np.array([0.0, 0.0, 2.0, 2.0]), np.array([0.0, 0.0, 2.0, 2.0])
-    >>> float(lossbook.siou_loss(box, gt))   # identical boxes (IoU = 4/(4 + 1e-7))
-    2.499999993922529e-08
+    >>> round(float(lossbook.siou_loss(box, gt)), 12)   # identical boxes: 1 - 4/(4 + 1e-7)
+    2.5e-08
     """
     xp, p, g, eps = _boxes(input, target, reduction, eps)
     theta = _number(theta, "theta", low=1.0)
@@ -1194,7 +1193,7 @@ def balanced_l1_loss(input, target, *, alpha: float = 0.5, gamma: float = 1.5, b
     --------
     >>> import numpy as np, lossbook
     >>> lossbook.balanced_l1_loss(np.array([0.0, 2.0]), np.array([0.0, 0.0]), reduction="none")
-    array([0.        , 2.73461275])
+    array([0.        , 2.57859354])
     """
     xp, x, t = _deltas(input, target, reduction)
     alpha, gamma, beta = _balanced_l1_hyper(alpha, gamma, beta)
