@@ -36,7 +36,8 @@ Conventions, shared by every loss here:
   :math:`r=0`.
 
 Argument checking lives in the set-up functions at the top of this module (``_boxes``,
-``_deltas``, ``_number``, ``_option``, ``_iou_mean``).
+``_deltas``, ``_number``, ``_option``, ``_iou_mean``, ``_wiou_hyper``,
+``_balanced_l1_hyper``); porting them ports the module.
 """
 from __future__ import annotations
 
@@ -152,6 +153,18 @@ def _iou_mean(iou_mean, version):
     if (is_torch(iou_mean) or isinstance(iou_mean, np.ndarray)) and np.size(check.to_host(iou_mean)) == 1:
         iou_mean = float(check.to_host(iou_mean).reshape(()))
     return _number(iou_mean, "iou_mean", low=0.0, strict=True)
+
+
+def _wiou_hyper(version, iou_mean, alpha, delta, gamma):
+    _option(version, "version", (1, 2, 3))
+    iou_mean = _iou_mean(iou_mean, version)
+    return (iou_mean, _number(alpha, "alpha", low=0.0, strict=True),
+            _number(delta, "delta", low=0.0, strict=True), _number(gamma, "gamma", low=0.0, strict=True))
+
+
+def _balanced_l1_hyper(alpha, gamma, beta):
+    return (_number(alpha, "alpha", low=0.0, strict=True), _number(gamma, "gamma", low=0.0, strict=True),
+            _number(beta, "beta", low=0.0, strict=True))
 
 
 # --- the geometry, written once, and its derivatives ----------------------------------------
@@ -1006,13 +1019,6 @@ def _wiou_focus(xp, G, version, iou_mean, alpha, delta, gamma):
     return beta / (delta * alpha ** (beta - delta))
 
 
-def _wiou_hyper(version, iou_mean, alpha, delta, gamma):
-    _option(version, "version", (1, 2, 3))
-    iou_mean = _iou_mean(iou_mean, version)
-    return (iou_mean, _number(alpha, "alpha", low=0.0, strict=True),
-            _number(delta, "delta", low=0.0, strict=True), _number(gamma, "gamma", low=0.0, strict=True))
-
-
 def wiou_loss(input, target, *, version: int = 3, iou_mean=None, alpha: float = 1.9, delta: float = 3.0,
               gamma: float = 0.5, eps: float = EPS, reduction: str = "mean"):
     r"""Wise-IoU loss: IoU loss scaled by a distance attention and, in v2/v3, a dynamic focusing coefficient.
@@ -1139,11 +1145,6 @@ def wiou_running_mean(iou_mean, input, target, *, momentum: float, eps: float = 
 
 
 # --- G8 --------------------------------------------------------------------------------------
-def _balanced_l1_hyper(alpha, gamma, beta):
-    return (_number(alpha, "alpha", low=0.0, strict=True), _number(gamma, "gamma", low=0.0, strict=True),
-            _number(beta, "beta", low=0.0, strict=True))
-
-
 def balanced_l1_loss(input, target, *, alpha: float = 0.5, gamma: float = 1.5, beta: float = 1.0,
                      reduction: str = "mean"):
     r"""Balanced L1 loss (Libra R-CNN): Smooth L1 with a logarithmic inner part that promotes small errors.
