@@ -576,3 +576,128 @@ REFERENCES.update({
 })
 FD_ONLY["dsc_loss"] = ("the official code (ShannonAI/dice_loss_for_NLP) is not packaged; FD, autograd and "
                        "golden values from the paper's formula in tests/test_overlap.py")
+
+
+# --- bounding-box regression (catalog part G) ---
+# torchvision is not installed in this project: these are the lines of torchvision.ops
+# (_loss_inter_union, generalized_box_iou_loss, _diou_iou_loss, complete_box_iou_loss), unchanged
+# but for the reduction, which follows lossbook's default ('mean'; torchvision's is 'none').
+def _tv_loss_inter_union(boxes1, boxes2):
+    x1, y1, x2, y2 = boxes1.unbind(dim=-1)
+    x1g, y1g, x2g, y2g = boxes2.unbind(dim=-1)
+    # Intersection keypoints
+    xkis1 = torch.max(x1, x1g)
+    ykis1 = torch.max(y1, y1g)
+    xkis2 = torch.min(x2, x2g)
+    ykis2 = torch.min(y2, y2g)
+    intsctk = torch.zeros_like(x1)
+    mask = (ykis2 > ykis1) & (xkis2 > xkis1)
+    intsctk[mask] = (xkis2[mask] - xkis1[mask]) * (ykis2[mask] - ykis1[mask])
+    unionk = (x2 - x1) * (y2 - y1) + (x2g - x1g) * (y2g - y1g) - intsctk
+    return intsctk, unionk
+
+
+def _tv_generalized_box_iou_loss(boxes1, boxes2, eps=1e-7):
+    intsctk, unionk = _tv_loss_inter_union(boxes1, boxes2)
+    iouk = intsctk / (unionk + eps)
+    x1, y1, x2, y2 = boxes1.unbind(dim=-1)
+    x1g, y1g, x2g, y2g = boxes2.unbind(dim=-1)
+    # smallest enclosing box
+    xc1 = torch.min(x1, x1g)
+    yc1 = torch.min(y1, y1g)
+    xc2 = torch.max(x2, x2g)
+    yc2 = torch.max(y2, y2g)
+    area_c = (xc2 - xc1) * (yc2 - yc1)
+    miouk = iouk - ((area_c - unionk) / (area_c + eps))
+    return 1 - miouk
+
+
+def _tv_diou_iou_loss(boxes1, boxes2, eps=1e-7):
+    intsct, union = _tv_loss_inter_union(boxes1, boxes2)
+    iou = intsct / (union + eps)
+    # smallest enclosing box
+    x1, y1, x2, y2 = boxes1.unbind(dim=-1)
+    x1g, y1g, x2g, y2g = boxes2.unbind(dim=-1)
+    xc1 = torch.min(x1, x1g)
+    yc1 = torch.min(y1, y1g)
+    xc2 = torch.max(x2, x2g)
+    yc2 = torch.max(y2, y2g)
+    # The diagonal distance of the smallest enclosing box squared
+    diagonal_distance_squared = ((xc2 - xc1) ** 2) + ((yc2 - yc1) ** 2) + eps
+    # centers of boxes
+    x_p = (x2 + x1) / 2
+    y_p = (y2 + y1) / 2
+    x_g = (x1g + x2g) / 2
+    y_g = (y1g + y2g) / 2
+    # The distance between boxes' centers squared.
+    centers_distance_squared = ((x_p - x_g) ** 2) + ((y_p - y_g) ** 2)
+    loss = 1 - iou + (centers_distance_squared / diagonal_distance_squared)
+    return loss, iou
+
+
+def _tv_complete_box_iou_loss(boxes1, boxes2, eps=1e-7):
+    diou_loss, iou = _tv_diou_iou_loss(boxes1, boxes2, eps)
+    x1, y1, x2, y2 = boxes1.unbind(dim=-1)
+    x1g, y1g, x2g, y2g = boxes2.unbind(dim=-1)
+    # width and height of boxes
+    w_pred = x2 - x1
+    h_pred = y2 - y1
+    w_gt = x2g - x1g
+    h_gt = y2g - y1g
+    v = (4 / (torch.pi**2)) * torch.pow((torch.atan(w_gt / h_gt) - torch.atan(w_pred / h_pred)), 2)
+    with torch.no_grad():
+        alpha = v / (1 - iou + v + eps)
+    return diou_loss + alpha * v
+
+
+def _iou_loss_reference(boxes1, boxes2, mode="linear", eps=1e-7):
+    """torchvision's loss-internal IoU (``intsct / (union + eps)``); the log form as mmdet's
+    ``iou_loss``: ``-ious.clamp(min=eps).log()``."""
+    intsct, union = _tv_loss_inter_union(boxes1, boxes2)
+    iou = intsct / (union + eps)
+    return 1 - iou if mode == "linear" else -iou.clamp(min=eps).log()
+
+
+def _mmdet_balanced_l1_loss(pred, target, beta=1.0, alpha=0.5, gamma=1.5):
+    """mmdet ``balanced_l1_loss`` (mmdet/models/losses/balanced_l1_loss.py), its lines unchanged."""
+    assert beta > 0
+    assert pred.size() == target.size() and target.numel() > 0
+    diff = torch.abs(pred - target)
+    b = np.e**(gamma / alpha) - 1
+    loss = torch.where(
+        diff < beta, alpha / b *
+        (b * diff + 1) * torch.log(b * diff / beta + 1) - alpha * diff,
+        gamma * diff + gamma / b - alpha * beta)
+    return loss
+
+
+def _box_reference(fn, pick=lambda out: out):
+    """``fn(input, target, **options)`` on the example's tensors, reduced like lossbook."""
+    def reference(args, kwargs):
+        options = {k: v for k, v in kwargs.items() if k != "reduction"}
+        return _reduced(pick(fn(_t(args[0]), _t(args[1]), **options)), kwargs)
+    return reference
+
+
+REFERENCES.update({
+    "iou_loss": _box_reference(_iou_loss_reference),
+    "giou_loss": _box_reference(_tv_generalized_box_iou_loss),
+    "diou_loss": _box_reference(_tv_diou_iou_loss, pick=lambda out: out[0]),
+    "ciou_loss": _box_reference(_tv_complete_box_iou_loss),
+    "balanced_l1_loss": _box_reference(_mmdet_balanced_l1_loss),
+})
+
+FD_ONLY.update({
+    "eiou_loss": "no trusted library (mmdet's eiou_loss is another paper's Extended-IoU, "
+                 "Instinct323/wiou's _EIoU penalises centre offsets); FD, autograd and the paper's "
+                 "Eq. (8) by hand in tests/test_boxes.py",
+    "focal_eiou_loss": "no trusted library; FD, autograd and the paper's Eq. (10) by hand in "
+                       "tests/test_boxes.py",
+    "alpha_iou_loss": "the official Jacobi93/Alpha-IoU code adds eps inside every power (1e-9 "
+                      "shifts), so it is not the paper's formula; FD, autograd and Eqs. (1), (4) "
+                      "by hand in tests/test_boxes.py",
+    "siou_loss": "no library; FD, autograd, the paper's equations by hand and Instinct323/wiou's "
+                 "_SIoU (with its own eps) in tests/test_boxes.py",
+    "wiou_loss": "only the stateful Instinct323/wiou (no eps in IoU); FD, autograd, the paper's "
+                 "equations by hand and that code with a fixed iou_mean in tests/test_boxes.py",
+})
