@@ -551,7 +551,7 @@ def test_torch_float32_and_numpy_agree(name):
 
 # --- bad input: clear errors naming the argument ------------------------------------------
 BAD = [
-    (lambda x, y, t: lossbook.dice_loss(x, t * 2.0), ValueError, "target.*0 or 1"),
+    (lambda x, y, t: lossbook.dice_loss(x, t * 2.0), ValueError, r"target must hold labels in \{0, 1\}"),
     (lambda x, y, t: lossbook.dice_loss(np.abs(x), t, activation=None), ValueError, "input.*probabilities"),
     (lambda x, y, t: lossbook.dice_loss(x, y + 3, activation="softmax"), ValueError, "target.*class indices"),
     (lambda x, y, t: lossbook.dice_loss(x[:, :2], t[:, :1].repeat(3, 1)), ValueError, "target"),

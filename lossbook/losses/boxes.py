@@ -36,22 +36,20 @@ Conventions, shared by every loss here:
   :math:`r=0`.
 
 Argument checking lives in the set-up functions at the top of this module (``_boxes``,
-``_deltas``, ``_number``, ``_option``, ``_iou_mean``, ``_wiou_hyper``,
-``_balanced_l1_hyper``); porting them ports the module.
+``_deltas``, ``_iou_mean``, ``_wiou_hyper``, ``_balanced_l1_hyper``), built from the family kit
+(:mod:`lossbook._kit`).
 """
 from __future__ import annotations
 
 import math
-import numbers
 from types import SimpleNamespace
 
 import numpy as np
 
-from .. import _validate as check
+from .. import _kit as kit
 from .._backend import is_torch, namespace
-from .._examples import rng
-from .._reduction import check_reduction, reduce, upstream
-from .._spec import Curve, Family, Kink, Param, Spec
+from .._reduction import reduce, upstream
+from .._spec import Curve, Family, Kink, Param
 
 __all__ = [
     "iou_loss", "iou_loss_grad", "giou_loss", "giou_loss_grad", "diou_loss", "diou_loss_grad",
@@ -68,35 +66,20 @@ _FOUR_OVER_PI2 = 4.0 / math.pi ** 2
 
 
 # --- set-up: every argument check of this module --------------------------------------------
-def _as_float_array(value, name, like=None):
-    """``value`` as a floating array; lists and numbers take the dtype (and device) of ``like``."""
-    if like is not None and not is_torch(value) and not isinstance(value, np.ndarray):
-        return namespace(like).asarray(check.floating(value, name), like=like)
-    return check.floating(value, name)
-
-
 def _boxes(input, target, reduction, eps):
     """Validated ``(xp, input, target, eps)``: boxes ``(..., 4)`` for an IoU-family loss.
 
     Checks: ``reduction``; ``eps >= 0``; floating arrays of one kind and dtype, without NaN or
-    inf; a last axis of 4; equal shapes; at least one box; :math:`x_2\\ge x_1`, :math:`y_2\\ge y_1`.
+    inf (a target given as a list takes the dtype of input); at least one box; equal shapes; a
+    last axis of 4; :math:`x_2\\ge x_1`, :math:`y_2\\ge y_1`.
     """
-    check_reduction(reduction)
-    eps = _number(eps, "eps", low=0.0)
-    p = _as_float_array(input, "input")
-    g = _as_float_array(target, "target", like=p)
-    if is_torch(p) != is_torch(g):
-        raise TypeError("target must be the same kind of array as input (NumPy or torch)")
-    if g.dtype != p.dtype:
-        raise TypeError(f"target must have the dtype of input ({str(p.dtype).replace('torch.', '')}), "
-                        f"got {str(g.dtype).replace('torch.', '')}")
-    for x, name in ((p, "input"), (g, "target")):
-        if x.ndim == 0 or tuple(x.shape)[-1] != 4:
-            raise ValueError(f"{name} must hold boxes (x1, y1, x2, y2) along its last axis, shape "
-                             f"(..., 4); got shape {tuple(x.shape)}")
-    check.same_shape(p, g, "input", "target")
-    check.nonempty(p, "input")
-    if check.enabled():
+    kit.check_reduction(reduction)
+    eps = kit.number(eps, "eps", "[0, inf)")
+    p, g = kit.pair(input, target, dtype=True)
+    if p.ndim == 0 or tuple(p.shape)[-1] != 4:
+        raise ValueError(f"input must hold boxes (x1, y1, x2, y2) along its last axis, shape "
+                         f"(..., 4); got shape {tuple(p.shape)}")
+    if kit.enabled():
         xp = namespace(p)
         for x, name in ((p, "input"), (g, "target")):
             if not bool(xp.isfinite(x).all()):
@@ -112,35 +95,9 @@ def _boxes(input, target, reduction, eps):
 
 def _deltas(input, target, reduction):
     """Validated ``(xp, input, target)`` for an element-wise loss (Balanced L1)."""
-    check_reduction(reduction)
-    x = _as_float_array(input, "input")
-    t = _as_float_array(target, "target", like=x)
-    if is_torch(x) != is_torch(t):
-        raise TypeError("target must be the same kind of array as input (NumPy or torch)")
-    if t.dtype != x.dtype:
-        raise TypeError(f"target must have the dtype of input ({str(x.dtype).replace('torch.', '')}), "
-                        f"got {str(t.dtype).replace('torch.', '')}")
-    check.same_shape(x, t, "input", "target")
-    check.nonempty(x, "input")
+    kit.check_reduction(reduction)
+    x, t = kit.pair(input, target, dtype=True)
     return namespace(x), x, t
-
-
-def _number(value, name, *, low=None, strict=False, high=None):
-    """A real hyper-parameter in ``[low, high]`` (``(low, ...`` if ``strict``)."""
-    if isinstance(value, bool) or not isinstance(value, numbers.Real) or value != value:
-        raise ValueError(f"{name} must be a real number, got {value!r}")
-    if low is not None and (value <= low if strict else value < low):
-        raise ValueError(f"{name} must be {'>' if strict else '>='} {low}, got {value!r}")
-    if high is not None and value > high:
-        raise ValueError(f"{name} must be <= {high}, got {value!r}")
-    return float(value)
-
-
-def _option(value, name, options):
-    """One of ``options`` (compared with ``==``, so ``True``/``1`` are told apart by type)."""
-    if isinstance(value, bool) != isinstance(options[0], bool) or value not in options:
-        raise ValueError(f"{name} must be one of {', '.join(map(repr, options))}; got {value!r}")
-    return value
 
 
 def _iou_mean(iou_mean, version):
@@ -150,21 +107,21 @@ def _iou_mean(iou_mean, version):
     if iou_mean is None:
         raise ValueError(f"iou_mean is required for Wise-IoU v{version}: pass the running mean of "
                          f"1 - IoU (see lossbook.wiou_running_mean); lossbook keeps no hidden state")
-    if (is_torch(iou_mean) or isinstance(iou_mean, np.ndarray)) and np.size(check.to_host(iou_mean)) == 1:
-        iou_mean = float(check.to_host(iou_mean).reshape(()))
-    return _number(iou_mean, "iou_mean", low=0.0, strict=True)
+    if (is_torch(iou_mean) or isinstance(iou_mean, np.ndarray)) and np.size(kit.to_numpy(iou_mean)) == 1:
+        iou_mean = float(kit.to_numpy(iou_mean).reshape(()))
+    return kit.number(iou_mean, "iou_mean", "(0, inf)")
 
 
 def _wiou_hyper(version, iou_mean, alpha, delta, gamma):
-    _option(version, "version", (1, 2, 3))
+    kit.choice(version, "version", (1, 2, 3))
     iou_mean = _iou_mean(iou_mean, version)
-    return (iou_mean, _number(alpha, "alpha", low=0.0, strict=True),
-            _number(delta, "delta", low=0.0, strict=True), _number(gamma, "gamma", low=0.0, strict=True))
+    return (iou_mean, kit.number(alpha, "alpha", "(0, inf)"),
+            kit.number(delta, "delta", "(0, inf)"), kit.number(gamma, "gamma", "(0, inf)"))
 
 
 def _balanced_l1_hyper(alpha, gamma, beta):
-    return (_number(alpha, "alpha", low=0.0, strict=True), _number(gamma, "gamma", low=0.0, strict=True),
-            _number(beta, "beta", low=0.0, strict=True))
+    return (kit.number(alpha, "alpha", "(0, inf)"), kit.number(gamma, "gamma", "(0, inf)"),
+            kit.number(beta, "beta", "(0, inf)"))
 
 
 # --- the geometry, written once, and its derivatives ----------------------------------------
@@ -298,7 +255,7 @@ def _const(x, key):
     if _FREEZE:
         store = _FREEZE[-1]
         if key not in store:
-            store[key] = np.array(check.to_host(x), dtype=np.float64)
+            store[key] = np.array(kit.to_numpy(x), dtype=np.float64)
         x = namespace(x).asarray(store[key], like=x)
     return x.detach() if is_torch(x) else x
 
@@ -384,7 +341,7 @@ def iou_loss(input, target, *, mode: str = "linear", eps: float = EPS, reduction
     0.666667
     """
     xp, p, g, eps = _boxes(input, target, reduction, eps)
-    _option(mode, "mode", ("linear", "log"))
+    kit.choice(mode, "mode", ("linear", "log"))
     G = _geometry(xp, p, g, eps)
     if mode == "linear":
         return reduce(1.0 - G.iou, reduction)
@@ -408,7 +365,7 @@ def iou_loss_grad(input, target, *, mode: str = "linear", eps: float = EPS, redu
     gradient is 0 where IoU < ε (the clamp; ``torch.clamp`` passes the gradient at equality).
     """
     xp, p, g, eps = _boxes(input, target, reduction, eps)
-    _option(mode, "mode", ("linear", "log"))
+    kit.choice(mode, "mode", ("linear", "log"))
     G = _geometry(xp, p, g, eps)
     D = _geometry_grad(xp, G)
     if mode == "linear":
@@ -756,8 +713,8 @@ def focal_eiou_loss(input, target, *, gamma: float = 0.5, detach: bool = True, e
     0.565685
     """
     xp, p, g, eps = _boxes(input, target, reduction, eps)
-    gamma = _number(gamma, "gamma", low=0.0, strict=True)
-    _option(detach, "detach", (True, False))
+    gamma = kit.number(gamma, "gamma", "(0, inf)")
+    detach = kit.flag(detach, "detach")
     G = _geometry(xp, p, g, eps)
     weight, _ = _power(xp, G.iou, gamma)
     return reduce((_const(weight, "focal_weight") if detach else weight) * _eiou(G), reduction)
@@ -774,8 +731,8 @@ def focal_eiou_loss_grad(input, target, *, gamma: float = 0.5, detach: bool = Tr
         \text{ if not detached}\Bigr]
     """
     xp, p, g, eps = _boxes(input, target, reduction, eps)
-    gamma = _number(gamma, "gamma", low=0.0, strict=True)
-    _option(detach, "detach", (True, False))
+    gamma = kit.number(gamma, "gamma", "(0, inf)")
+    detach = kit.flag(detach, "detach")
     G = _geometry(xp, p, g, eps)
     D = _geometry_grad(xp, G)
     weight, dweight = _power(xp, G.iou, gamma)
@@ -859,8 +816,8 @@ def alpha_iou_loss(input, target, *, alpha: float = 3.0, mode: str = "iou", eps:
     0.875
     """
     xp, p, g, eps = _boxes(input, target, reduction, eps)
-    alpha = _number(alpha, "alpha", low=0.0, strict=True)
-    _option(mode, "mode", _ALPHA_MODES)
+    alpha = kit.number(alpha, "alpha", "(0, inf)")
+    kit.choice(mode, "mode", _ALPHA_MODES)
     G = _geometry(xp, p, g, eps)
     loss = 1.0 - _power(xp, G.iou, alpha)[0]
     for q, _ in _alpha_terms(xp, G, None, mode):
@@ -881,8 +838,8 @@ def alpha_iou_loss_grad(input, target, *, alpha: float = 3.0, mode: str = "iou",
     :math:`\beta` constant); each power's derivative is 0 where its base is 0.
     """
     xp, p, g, eps = _boxes(input, target, reduction, eps)
-    alpha = _number(alpha, "alpha", low=0.0, strict=True)
-    _option(mode, "mode", _ALPHA_MODES)
+    alpha = kit.number(alpha, "alpha", "(0, inf)")
+    kit.choice(mode, "mode", _ALPHA_MODES)
     G = _geometry(xp, p, g, eps)
     D = _geometry_grad(xp, G)
     d = -_col(_power(xp, G.iou, alpha)[1]) * D.iou
@@ -981,7 +938,7 @@ def siou_loss(input, target, *, theta: float = 4.0, eps: float = EPS, reduction:
     2.5e-08
     """
     xp, p, g, eps = _boxes(input, target, reduction, eps)
-    theta = _number(theta, "theta", low=1.0)
+    theta = kit.number(theta, "theta", "[1, inf)")
     G = _geometry(xp, p, g, eps)
     S = _siou(xp, G, theta)
     return reduce(1.0 - G.iou + 0.5 * (S.distance + S.shape), reduction)
@@ -1002,7 +959,7 @@ def siou_loss_grad(input, target, *, theta: float = 4.0, eps: float = EPS, reduc
     (``abs'(0)=0``) and :math:`\partial\rho_x = \partial\bigl(\Delta_x^2/(c_w^2+\varepsilon)\bigr)`.
     """
     xp, p, g, eps = _boxes(input, target, reduction, eps)
-    theta = _number(theta, "theta", low=1.0)
+    theta = kit.number(theta, "theta", "[1, inf)")
     G = _geometry(xp, p, g, eps)
     D = _geometry_grad(xp, G)
     return _finish(G.iou, _siou_grad(xp, G, D, _siou(xp, G, theta), theta), reduction, grad_output)
@@ -1138,9 +1095,9 @@ def wiou_running_mean(iou_mean, input, target, *, momentum: float, eps: float = 
     0.75
     """
     xp, p, g, eps = _boxes(input, target, "mean", eps)
-    iou_mean = _number(iou_mean, "iou_mean", low=0.0, strict=True)
-    momentum = _number(momentum, "momentum", low=0.0, strict=True, high=1.0)
-    batch = float(check.to_host(reduce(1.0 - _geometry(xp, p, g, eps).iou, "mean")))
+    iou_mean = kit.number(iou_mean, "iou_mean", "(0, inf)")
+    momentum = kit.number(momentum, "momentum", "(0, 1]")
+    batch = float(kit.to_numpy(reduce(1.0 - _geometry(xp, p, g, eps).iou, "mean")))
     return (1.0 - momentum) * iou_mean + momentum * batch
 
 
@@ -1241,7 +1198,7 @@ def _box_pairs(seed, shape=(2, 3), disjoint=2, gap=0.05):
     """Random ``(input, target)`` box pairs of batch ``shape``, the last ``disjoint`` of them
     apart, the others overlapping; every min/max tie, touching edge, coincident centre
     coordinate and equal side is at least ``gap`` away (the kinks)."""
-    generator = rng(seed)
+    generator = kit.rng(seed)
     n = int(np.prod(shape))
     pred, gt = np.zeros((n, 4)), np.zeros((n, 4))
     for i in range(n):
@@ -1280,7 +1237,7 @@ def _example(options=None, **fixed):
 
 def _delta_example(seed):
     """Balanced L1: residuals away from 0 and ±beta (beta = 1 and 0.8 by seed), inside and out."""
-    generator = rng(seed)
+    generator = kit.rng(seed)
     beta = (1.0, 0.8)[seed % 2]
     magnitude = generator.uniform(0.05, 2.5, size=(3, 4))
     magnitude = np.where(np.abs(magnitude - beta) < 0.05, magnitude + 0.1, magnitude)
@@ -1307,16 +1264,8 @@ _SHIFT = Curve("x1 of the predicted box (x, 0.3, x + 1.6, 1.7); target (0, 0, 2,
                call=_shift_call, select=_along_x)
 _RESIDUAL = Curve("residual r = input − target", (-3.0, 3.0),
                   call=lambda x, p: ((x, np.zeros_like(x)), dict(p)))
-_CHAPTER = "box_losses"
 _TIE = ("pred (0, 0, 2, 2), target (0, 0, 4, 2), eps = 0: x1, y1 and y2 tie; torch.maximum/"
         "minimum split the derivative half and half")
-
-
-def _spec(name, catalog_id, reference, paper, **kwargs):
-    kwargs.setdefault("curve", _SHIFT)
-    kwargs.setdefault("example", _example())
-    return Spec.of(globals(), name, family="boxes", catalog_id=catalog_id, chapter=_CHAPTER,
-                   reference=reference, paper=paper, in_seeds=True, **kwargs)
 
 
 _TIED = (_k([[0.0, 0.0, 2.0, 2.0]]), _k([[0.0, 0.0, 4.0, 2.0]]))
@@ -1325,8 +1274,10 @@ _TOUCHING = (_k([[0.0, 0.0, 1.0, 1.0]]), _k([[1.0, 0.0, 2.0, 1.0]]))
 #: This module's part of the catalog; the registry enrols its SPECS under it.
 FAMILY = Family(key="boxes", title="Bounding-box regression losses", part="G", chapters=("box_losses",))
 
+_spec = kit.spec_factory(FAMILY, globals(), curve=_SHIFT, example=_example())
+
 SPECS = (
-    _spec("iou_loss", "G1", "1 - diag(torchvision.ops.box_iou) with eps; mmdet IoULoss(mode='linear'|'log')",
+    _spec("iou_loss", "G1", "", "1 - diag(torchvision.ops.box_iou) with eps; mmdet IoULoss(mode='linear'|'log')",
           "Yu et al., UnitBox, ACM MM 2016, arXiv:1608.01471",
           params=(Param("mode", "linear", options=("linear", "log"), doc="1 - IoU or -ln IoU"),),
           example=_example({"mode": ("linear", "log")}),
@@ -1334,33 +1285,33 @@ SPECS = (
                       "touching boxes: I = 0 and no gradient (torchvision's strict mask)"),
                  Kink(_TIED, {"eps": 0.0, "reduction": "sum"}, _k([[0.0625, 0.0625, -0.25, -0.0625]]),
                       _TIE))),
-    _spec("giou_loss", "G2", "torchvision.ops.generalized_box_iou_loss (eps=1e-7)",
+    _spec("giou_loss", "G2", "", "torchvision.ops.generalized_box_iou_loss (eps=1e-7)",
           "Rezatofighi et al., Generalized Intersection over Union, CVPR 2019, arXiv:1902.09630",
           kinks=(Kink(_TIED, {"eps": 0.0, "reduction": "sum"}, _k([[0.0625, -0.0625, -0.25, 0.0625]]),
                       _TIE),)),
-    _spec("diou_loss", "G3", "torchvision.ops.distance_box_iou_loss (eps=1e-7)",
+    _spec("diou_loss", "G3", "", "torchvision.ops.distance_box_iou_loss (eps=1e-7)",
           "Zheng et al., Distance-IoU Loss, AAAI 2020, arXiv:1911.08287"),
-    _spec("ciou_loss", "G3", "torchvision.ops.complete_box_iou_loss (eps=1e-7; alpha under no_grad)",
+    # alpha is detached as in torchvision; mmdet multiplies it by 1[IoU > 0.5] (see the docstring)
+    _spec("ciou_loss", "G3", "", "torchvision.ops.complete_box_iou_loss (eps=1e-7; alpha under no_grad)",
           "Zheng et al., Distance-IoU Loss, AAAI 2020, arXiv:1911.08287",
-          notes="alpha is detached as in torchvision; mmdet multiplies it by 1[IoU > 0.5]",
           extra={"frozen": _frozen(ciou_loss)}),
-    _spec("eiou_loss", "G4", "none (FD and the paper's Eq. 8; mmdet's eiou_loss is another loss)",
+    _spec("eiou_loss", "G4", "", "none (FD and the paper's Eq. 8; mmdet's eiou_loss is another loss)",
           "Zhang et al., Focal and Efficient IOU Loss, Neurocomputing 2022, arXiv:2101.08158"),
-    _spec("focal_eiou_loss", "G4", "none (FD and the paper's Eq. 10)",
+    _spec("focal_eiou_loss", "G4", "", "none (FD and the paper's Eq. 10)",
           "Zhang et al., Focal and Efficient IOU Loss, Neurocomputing 2022, arXiv:2101.08158",
           params=(Param("gamma", 0.5, 0.1, 2.0, doc="focusing exponent"),
                   Param("detach", True, options=(True, False), doc="IoU^gamma held constant")),
           example=_example({"detach": (True, False)}), extra={"frozen": _frozen(focal_eiou_loss)}),
-    _spec("alpha_iou_loss", "G5", "none (FD and the paper's Eqs. 1, 4; official code Jacobi93/Alpha-IoU)",
+    _spec("alpha_iou_loss", "G5", "", "none (FD and the paper's Eqs. 1, 4; official code Jacobi93/Alpha-IoU)",
           "He et al., Alpha-IoU, NeurIPS 2021, arXiv:2110.13675",
           params=(Param("alpha", 3.0, 0.5, 5.0, doc="the power"),
                   Param("mode", "iou", options=_ALPHA_MODES, doc="which IoU loss is powered")),
           example=_example({"mode": _ALPHA_MODES, "alpha": (3.0, 0.5, 2.0)}),
           extra={"frozen": _frozen(alpha_iou_loss)}),
-    _spec("siou_loss", "G6", "none (FD and the paper's equations; Instinct323/wiou _SIoU for behaviour)",
+    _spec("siou_loss", "G6", "", "none (FD and the paper's equations; Instinct323/wiou _SIoU for behaviour)",
           "Gevorgyan, SIoU Loss, 2022, arXiv:2205.12740",
           params=(Param("theta", 4.0, 1.0, 6.0, doc="shape-cost exponent"),)),
-    _spec("wiou_loss", "G7", "none (FD and the paper's equations; Instinct323/wiou with a fixed iou_mean)",
+    _spec("wiou_loss", "G7", "", "none (FD and the paper's equations; Instinct323/wiou with a fixed iou_mean)",
           "Tong et al., Wise-IoU, 2023, arXiv:2301.10051",
           params=(Param("version", 3, options=(1, 2, 3), doc="v1, v2 (monotonic) or v3 (non-monotonic)"),
                   Param("iou_mean", 0.5, 0.05, 1.0, doc="running mean of 1 - IoU (caller's state; "
@@ -1368,7 +1319,7 @@ SPECS = (
                   Param("alpha", 1.9, 1.0, 3.0, doc="v3's alpha"), Param("delta", 3.0, 1.0, 5.0, doc="v3's delta"),
                   Param("gamma", 0.5, 0.1, 2.0, doc="v2's exponent")),
           example=_example({"version": (1, 2, 3)}, iou_mean=0.37), extra={"frozen": _frozen(wiou_loss)}),
-    _spec("balanced_l1_loss", "G8", "mmdet balanced_l1_loss(pred, target, beta, alpha, gamma)",
+    _spec("balanced_l1_loss", "G8", "", "mmdet balanced_l1_loss(pred, target, beta, alpha, gamma)",
           "Pang et al., Libra R-CNN, CVPR 2019, arXiv:1904.02701",
           params=(Param("alpha", 0.5, 0.1, 1.0), Param("gamma", 1.5, 0.5, 3.0), Param("beta", 1.0, 0.2, 3.0)),
           example=_delta_example, curve=_RESIDUAL,

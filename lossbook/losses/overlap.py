@@ -38,15 +38,13 @@ the sigmoid multiplies this by :math:`p_i(1-p_i)` and the softmax applies its Ja
 from __future__ import annotations
 
 import math
-import numbers
 
 import numpy as np
 
-from .. import _validate as check
+from .. import _kit as kit
 from .._backend import is_torch, namespace
-from .._examples import rng
-from .._reduction import check_reduction, reduce, upstream
-from .._spec import Curve, Family, Kink, Param, Spec
+from .._reduction import reduce, upstream
+from .._spec import Curve, Family, Kink, Param
 
 __all__ = [
     "dice_loss", "dice_loss_grad",
@@ -76,34 +74,13 @@ class _Setup:
     __slots__ = ("x", "g", "m", "xp", "activation", "start", "axes", "out_shape")
 
 
-def _real(value, name, *, low=None, high=None, low_open=False):
-    """A real hyper-parameter in [low, high] (``low_open``: strictly above ``low``)."""
-    if not isinstance(value, numbers.Real) or isinstance(value, bool) or value != value:
-        raise ValueError(f"{name} must be a real number, got {value!r}")
-    value = float(value)
-    if low is not None and (value < low or (low_open and value == low)):
-        raise ValueError(f"{name} must be {'>' if low_open else '>='} {low}, got {value!r}")
-    if high is not None and value > high:
-        raise ValueError(f"{name} must be <= {high}, got {value!r}")
-    return value
-
-
-def _flag(value, name):
-    if not isinstance(value, (bool, np.bool_)):
-        raise ValueError(f"{name} must be True or False, got {value!r}")
-    return bool(value)
-
-
 def _check_ignore_index(ignore_index):
-    if ignore_index is not None and (not isinstance(ignore_index, numbers.Integral)
-                                     or isinstance(ignore_index, bool)):
-        raise ValueError(f"ignore_index must be None or an integer label, got {ignore_index!r}")
-    return None if ignore_index is None else int(ignore_index)
+    return kit.number(ignore_index, "ignore_index", integer=True, optional=True)
 
 
 def _check_smoothing(smooth_nr, smooth_dr, *, at_most_dr=False):
-    smooth_nr = _real(smooth_nr, "smooth_nr", low=0.0)
-    smooth_dr = _real(smooth_dr, "smooth_dr", low=0.0)
+    smooth_nr = kit.number(smooth_nr, "smooth_nr", "[0, inf)")
+    smooth_dr = kit.number(smooth_dr, "smooth_dr", "[0, inf)")
     if at_most_dr and smooth_nr > smooth_dr:
         raise ValueError(f"smooth_nr must not exceed smooth_dr here (the score would pass 1 and "
                          f"its fractional power be undefined), got {smooth_nr!r} > {smooth_dr!r}")
@@ -111,30 +88,21 @@ def _check_smoothing(smooth_nr, smooth_dr, *, at_most_dr=False):
 
 
 def _check_empty(empty):
-    return None if empty is None else _real(empty, "empty")
+    return kit.number(empty, "empty", optional=True)
 
 
 def _input(input, activation, allowed=ACTIVATIONS):
     """``input`` as a floating array of shape (N, C, d1, ...), probabilities checked."""
-    if activation not in allowed:
-        raise ValueError(f"activation must be one of {', '.join(map(repr, allowed))}; got {activation!r}")
-    x = check.floating(input, "input")
-    if x.ndim < 3:
-        raise ValueError(f"input must have shape (N, C, d1, ...) with at least one spatial axis, "
-                         f"got shape {tuple(x.shape)}")
-    check.nonempty(x, "input")
+    kit.choice(activation, "activation", allowed)
+    x = kit.floating(input, "input")
+    kit.has_ndim(x, "input", "(N, C, d1, ...) with at least one spatial axis", at_least=3)
+    kit.nonempty(x, "input")
     if activation == "softmax" and x.shape[1] < 2:
         raise ValueError(f"activation='softmax' needs at least 2 classes on axis 1 of input, "
                          f"got shape {tuple(x.shape)}")
     if activation is None:
-        check.probabilities(x, "input")
+        kit.probabilities(x, "input")
     return x
-
-
-def _cast_like(t, x):
-    if is_torch(x):
-        return t.to(dtype=x.dtype, device=x.device)
-    return np.asarray(t).astype(x.dtype, copy=False)
 
 
 def _target(x, target, ignore_index):
@@ -142,35 +110,19 @@ def _target(x, target, ignore_index):
     t = target
     if not is_torch(t) and not isinstance(t, np.ndarray):
         t = np.asarray(t)
-    namespace(x, t)  # TypeError if NumPy and torch are mixed
+    kit.same_kind(x, t, "input", "target")
     xp = namespace(x)
     n, c, spatial = x.shape[0], x.shape[1], tuple(x.shape[2:])
     shape = tuple(t.shape)
-    floating = t.is_floating_point() if is_torch(t) else np.issubdtype(t.dtype, np.floating)
     if shape == tuple(x.shape):
         if ignore_index is not None:
             raise ValueError("ignore_index needs target as class indices of shape (N, d1, ...); "
                              "a mask target has no label to ignore (mask the pixels out instead)")
-        if floating:
-            t = check.floating(t, "target")
-        elif not is_torch(t) and not (np.issubdtype(t.dtype, np.integer) or t.dtype == np.bool_):
-            raise TypeError(f"target must be a 0/1 mask or integer class indices, got dtype {t.dtype}")
-        if check.enabled():
-            host = check.to_host(t)
-            bad = host[(host != 0) & (host != 1)]
-            if bad.size:
-                raise ValueError(f"target must be a binary mask with values 0 or 1 (the shape of "
-                                 f"input {tuple(x.shape)}), got {bad.ravel()[0]}")
-        return _cast_like(t, x), None
+        t = kit.binary_labels(t, "target")
+        return kit.cast_like(t, x), None
     if shape in ((n,) + spatial, (n, 1) + spatial):
-        if floating:
-            raise TypeError(f"target of shape {shape} must hold integer class indices (a mask "
-                            f"must have the shape of input {tuple(x.shape)}), got dtype "
-                            f"{str(t.dtype).replace('torch.', '')}")
-        if c == 1:
-            t = check.labels(t, "target", ignore_index=ignore_index, values=(0, 1))
-        else:
-            t = check.labels(t, "target", c, ignore_index=ignore_index)
+        # a floating target of this shape is a TypeError here (class indices must be integers)
+        t = kit.labels(t, "target", max(c, 2), ignore_index=ignore_index)
         if len(shape) == x.ndim:
             t = t[:, 0]
         if is_torch(t):
@@ -180,12 +132,12 @@ def _target(x, target, ignore_index):
             valid = t != ignore_index
             t = xp.where(valid, t, t * 0)
         if c == 1:
-            g = _cast_like(t, x)[:, None]
+            g = kit.cast_like(t, x)[:, None]
         else:
             g = xp.moveaxis(xp.one_hot(t, c, like=x), -1, 1)
         m = None
         if valid is not None:
-            m = _cast_like(valid, x)[:, None]
+            m = kit.cast_like(valid, x, "ignore_index mask")[:, None]
             g = g * m
         return g, m
     raise ValueError(f"target must be a 0/1 mask of the shape of input {tuple(x.shape)} or class "
@@ -195,9 +147,9 @@ def _target(x, target, ignore_index):
 def _setup(input, target, *, activation, include_background, ignore_index, batch,
            pool_classes, reduction, allowed=ACTIVATIONS):
     """Validate everything a Dice-type loss takes; the sums' axes and the unreduced shape."""
-    check_reduction(reduction)
-    include_background = _flag(include_background, "include_background")
-    batch, pool_classes = _flag(batch, "batch"), _flag(pool_classes, "pool_classes")
+    kit.check_reduction(reduction)
+    include_background = kit.flag(include_background, "include_background")
+    batch, pool_classes = kit.flag(batch, "batch"), kit.flag(pool_classes, "pool_classes")
     ignore_index = _check_ignore_index(ignore_index)
     x = _input(input, activation, allowed)
     g, m = _target(x, target, ignore_index)
@@ -218,24 +170,22 @@ def _dice_options(smooth_nr, smooth_dr, empty, *, at_most_dr=False):
 
 
 def _tversky_options(alpha, beta):
-    return _real(alpha, "alpha", low=0.0), _real(beta, "beta", low=0.0)
+    return kit.number(alpha, "alpha", "[0, inf)"), kit.number(beta, "beta", "[0, inf)")
 
 
 def _gamma_option(gamma, name="gamma"):
-    return _real(gamma, name, low=0.0, low_open=True)
+    return kit.number(gamma, name, "(0, inf)")
 
 
 def _focal_dice_options(kind, beta, gamma, focal_alpha, lambda_dice, lambda_focal, activation, reduction):
-    if kind not in FOCAL_DICE_KINDS:
-        raise ValueError(f"kind must be one of {', '.join(map(repr, FOCAL_DICE_KINDS))}; got {kind!r}")
-    beta = _real(beta, "beta", low=1.0)
+    kit.choice(kind, "kind", FOCAL_DICE_KINDS)
+    beta = kit.number(beta, "beta", "[1, inf)")
     if gamma is None:
         gamma = 4.0 / 3.0 if kind == "focal_tversky" else 2.0
-    gamma = _real(gamma, "gamma", low=0.0, low_open=kind == "focal_tversky")
-    if focal_alpha is not None:
-        focal_alpha = _real(focal_alpha, "focal_alpha", low=0.0, high=1.0)
-    lambda_dice = _real(lambda_dice, "lambda_dice", low=0.0)
-    lambda_focal = _real(lambda_focal, "lambda_focal", low=0.0)
+    gamma = kit.number(gamma, "gamma", "(0, inf)" if kind == "focal_tversky" else "[0, inf)")
+    focal_alpha = kit.number(focal_alpha, "focal_alpha", "[0, 1]", optional=True)
+    lambda_dice = kit.number(lambda_dice, "lambda_dice", "[0, inf)")
+    lambda_focal = kit.number(lambda_focal, "lambda_focal", "[0, inf)")
     if kind == "dice_focal":
         if activation is None:
             raise ValueError("kind='dice_focal' needs logits (activation 'sigmoid' or 'softmax'): "
@@ -247,14 +197,13 @@ def _focal_dice_options(kind, beta, gamma, focal_alpha, lambda_dice, lambda_foca
 
 
 def _gdl_options(weight_type, smooth_nr, smooth_dr):
-    if weight_type not in GDL_WEIGHTS:
-        raise ValueError(f"weight_type must be one of {', '.join(map(repr, GDL_WEIGHTS))}; got {weight_type!r}")
+    kit.choice(weight_type, "weight_type", GDL_WEIGHTS)
     return _check_smoothing(smooth_nr, smooth_dr)
 
 
 def _lovasz_setup(input, target, *, activation, ignore_index, per_image, reduction, allowed):
-    check_reduction(reduction)
-    per_image = _flag(per_image, "per_image")
+    kit.check_reduction(reduction)
+    per_image = kit.flag(per_image, "per_image")
     ignore_index = _check_ignore_index(ignore_index)
     x = _input(input, activation, allowed)
     g, m = _target(x, target, ignore_index)
@@ -494,7 +443,7 @@ def dice_loss(input, target, *, activation: str | None = "sigmoid", squared: boo
     s = _setup(input, target, activation=activation, include_background=include_background,
                ignore_index=ignore_index, batch=batch, pool_classes=pool_classes, reduction=reduction)
     smooth_nr, smooth_dr, empty = _dice_options(smooth_nr, smooth_dr, empty)
-    squared = _flag(squared, "squared")
+    squared = kit.flag(squared, "squared")
     loss, _ = _score_loss(s, _dice_score(smooth_nr, smooth_dr), squared, empty)
     return reduce(loss, reduction)
 
@@ -516,7 +465,7 @@ def dice_loss_grad(input, target, *, activation: str | None = "sigmoid", squared
     s = _setup(input, target, activation=activation, include_background=include_background,
                ignore_index=ignore_index, batch=batch, pool_classes=pool_classes, reduction=reduction)
     smooth_nr, smooth_dr, empty = _dice_options(smooth_nr, smooth_dr, empty)
-    squared = _flag(squared, "squared")
+    squared = kit.flag(squared, "squared")
     return _reduced_grad(s, _dice_score(smooth_nr, smooth_dr), squared, empty, reduction, grad_output)
 
 
@@ -571,7 +520,7 @@ def jaccard_loss(input, target, *, activation: str | None = "sigmoid", squared: 
     s = _setup(input, target, activation=activation, include_background=include_background,
                ignore_index=ignore_index, batch=batch, pool_classes=pool_classes, reduction=reduction)
     smooth_nr, smooth_dr, empty = _dice_options(smooth_nr, smooth_dr, empty)
-    squared = _flag(squared, "squared")
+    squared = kit.flag(squared, "squared")
     loss, _ = _score_loss(s, _jaccard_score(smooth_nr, smooth_dr), squared, empty)
     return reduce(loss, reduction)
 
@@ -592,7 +541,7 @@ def jaccard_loss_grad(input, target, *, activation: str | None = "sigmoid", squa
     s = _setup(input, target, activation=activation, include_background=include_background,
                ignore_index=ignore_index, batch=batch, pool_classes=pool_classes, reduction=reduction)
     smooth_nr, smooth_dr, empty = _dice_options(smooth_nr, smooth_dr, empty)
-    squared = _flag(squared, "squared")
+    squared = kit.flag(squared, "squared")
     return _reduced_grad(s, _jaccard_score(smooth_nr, smooth_dr), squared, empty, reduction, grad_output)
 
 
@@ -668,7 +617,7 @@ def dsc_loss(input, target, *, alpha: float = 1.0, activation: str | None = "sig
     s = _setup(input, target, activation=activation, include_background=include_background,
                ignore_index=ignore_index, batch=batch, pool_classes=pool_classes, reduction=reduction)
     smooth_nr, smooth_dr, empty = _dice_options(smooth_nr, smooth_dr, empty)
-    squared, alpha = _flag(squared, "squared"), _real(alpha, "alpha", low=0.0)
+    squared, alpha = kit.flag(squared, "squared"), kit.number(alpha, "alpha", "[0, inf)")
     loss, _ = _score_loss(s, _dice_score(smooth_nr, smooth_dr), squared, empty, _self_adjusting(alpha))
     return reduce(loss, reduction)
 
@@ -691,7 +640,7 @@ def dsc_loss_grad(input, target, *, alpha: float = 1.0, activation: str | None =
     s = _setup(input, target, activation=activation, include_background=include_background,
                ignore_index=ignore_index, batch=batch, pool_classes=pool_classes, reduction=reduction)
     smooth_nr, smooth_dr, empty = _dice_options(smooth_nr, smooth_dr, empty)
-    squared, alpha = _flag(squared, "squared"), _real(alpha, "alpha", low=0.0)
+    squared, alpha = kit.flag(squared, "squared"), kit.number(alpha, "alpha", "[0, inf)")
     return _reduced_grad(s, _dice_score(smooth_nr, smooth_dr), squared, empty, reduction, grad_output,
                          _self_adjusting(alpha))
 
@@ -953,7 +902,7 @@ def focal_dice_loss(input, target, *, beta: float = 2.0, kind: str = "power", ga
     beta, gamma, focal_alpha, lambda_dice, lambda_focal = _focal_dice_options(
         kind, beta, gamma, focal_alpha, lambda_dice, lambda_focal, activation, reduction)
     smooth_nr, smooth_dr, empty = _dice_options(smooth_nr, smooth_dr, empty, at_most_dr=kind == "focal_tversky")
-    squared = _flag(squared, "squared")
+    squared = kit.flag(squared, "squared")
     if kind == "power":
         loss, _ = _score_loss(s, _power_dice_score(beta, smooth_nr, smooth_dr), squared, empty)
         return reduce(loss, reduction)
@@ -988,7 +937,7 @@ def focal_dice_loss_grad(input, target, *, beta: float = 2.0, kind: str = "power
     beta, gamma, focal_alpha, lambda_dice, lambda_focal = _focal_dice_options(
         kind, beta, gamma, focal_alpha, lambda_dice, lambda_focal, activation, reduction)
     smooth_nr, smooth_dr, empty = _dice_options(smooth_nr, smooth_dr, empty, at_most_dr=kind == "focal_tversky")
-    squared = _flag(squared, "squared")
+    squared = kit.flag(squared, "squared")
     if kind == "power":
         return _reduced_grad(s, _power_dice_score(beta, smooth_nr, smooth_dr), squared, empty, reduction,
                              grad_output)
@@ -1439,20 +1388,20 @@ _SHAPE = (2, 3, 4)   # N, and the spatial axes
 
 
 def _logits(seed, channels, low=-3.0, high=3.0):
-    return rng(seed).uniform(low, high, size=(_SHAPE[0], channels) + _SHAPE[1:])
+    return kit.rng(seed).uniform(low, high, size=(_SHAPE[0], channels) + _SHAPE[1:])
 
 
 def _labels(seed, channels):
     """Class indices with every class present in every image."""
-    y = rng(seed).integers(0, channels, size=_SHAPE)
+    y = kit.rng(seed).integers(0, channels, size=_SHAPE)
     for n in range(_SHAPE[0]):
-        y[n].flat[:channels] = rng(seed + n).permutation(channels)
+        y[n].flat[:channels] = kit.rng(seed + n).permutation(channels)
     return y
 
 
 def _mask(seed, channels):
     """A 0/1 float mask with both values in every image and channel."""
-    t = rng(seed).integers(0, 2, size=(_SHAPE[0], channels) + _SHAPE[1:]).astype(np.float64)
+    t = kit.rng(seed).integers(0, 2, size=(_SHAPE[0], channels) + _SHAPE[1:]).astype(np.float64)
     t[:, :, 0, 0], t[:, :, 0, 1] = 1.0, 0.0
     return t
 
@@ -1499,14 +1448,14 @@ def _spaced(seed, size, avoid=0.0, gap=0.1, low=-1.5, high=2.5):
     """``size`` distinct values in [low, high], at least ``gap`` apart and from ``avoid``."""
     grid = np.arange(low, high, gap)
     grid = grid[np.abs(grid - avoid) > gap / 2]
-    values = rng(seed).choice(grid, size=size, replace=False)
-    return values + rng(seed + 1).uniform(-0.2 * gap, 0.2 * gap, size=size)
+    values = kit.rng(seed).choice(grid, size=size, replace=False)
+    return values + kit.rng(seed + 1).uniform(-0.2 * gap, 0.2 * gap, size=size)
 
 
 def _lovasz_hinge_example(seed):
     """Errors 1 - x(2t-1) distinct over the whole batch and away from the hinge at 0."""
     n, h, w = _SHAPE
-    t = rng(seed).integers(0, 2, size=_SHAPE)
+    t = kit.rng(seed).integers(0, 2, size=_SHAPE)
     t[:, 0, 0], t[:, 0, 1] = 1, 0
     e = _spaced(seed + 1, t.size).reshape(_SHAPE)
     x = ((1.0 - e) * (2.0 * t - 1.0))[:, None]
@@ -1517,7 +1466,7 @@ def _lovasz_hinge_example(seed):
 
 def _lovasz_softmax_example(seed, channels=3, gap=0.004):
     """Logits whose class errors |g - p| are distinct (by ``gap``) over the whole batch."""
-    r = rng(seed)
+    r = kit.rng(seed)
     y = _labels(seed + 1, channels)
     g = np.moveaxis(np.eye(channels)[y], -1, 1)
     while True:
@@ -1578,13 +1527,10 @@ _HINGE_KINKS = (
 )
 
 
-def _spec(name, catalog_id, chinese, reference, paper, **kwargs):
-    return Spec.of(globals(), name, family="overlap", catalog_id=catalog_id, chapter="overlap_losses",
-                   chinese=chinese, reference=reference, paper=paper, **kwargs)
-
-
 #: This module's part of the catalog; the registry enrols its SPECS under it.
 FAMILY = Family(key="overlap", title="Overlap (segmentation) losses", part="F", chapters=("overlap_losses",))
+
+_spec = kit.spec_factory(FAMILY, globals())
 
 SPECS = (
     _spec("dice_loss", "F1", "骰子损失 (Dice 损失)",
