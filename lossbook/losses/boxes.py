@@ -101,15 +101,17 @@ def _deltas(input, target, reduction):
 
 
 def _iou_mean(iou_mean, version):
-    """Wise-IoU's running mean of :math:`1-\\mathrm{IoU}`: required (and > 0) for v2 and v3."""
-    if version == 1:
-        return None
+    """Wise-IoU's running mean of :math:`1-\\mathrm{IoU}`: required (and > 0) for v2 and v3;
+    v1 does not use it (``None``), but a value given is still checked."""
     if iou_mean is None:
+        if version == 1:
+            return None
         raise ValueError(f"iou_mean is required for Wise-IoU v{version}: pass the running mean of "
                          f"1 - IoU (see lossbook.wiou_running_mean); lossbook keeps no hidden state")
     if (is_torch(iou_mean) or isinstance(iou_mean, np.ndarray)) and np.size(kit.to_numpy(iou_mean)) == 1:
         iou_mean = float(kit.to_numpy(iou_mean).reshape(()))
-    return kit.number(iou_mean, "iou_mean", "(0, inf)")
+    iou_mean = kit.number(iou_mean, "iou_mean", "(0, inf)")
+    return None if version == 1 else iou_mean
 
 
 def _wiou_hyper(version, iou_mean, alpha, delta, gamma):
