@@ -488,10 +488,12 @@ def jaccard_loss(input, target, *, activation: str | None = "sigmoid", squared: 
 
     Parameters
     ----------
-    input, target, activation, squared, batch, pool_classes, include_background, ignore_index, empty, reduction
+    input, target, activation, squared, batch, pool_classes, include_background, ignore_index, empty
         As in :func:`dice_loss`.
     smooth_nr, smooth_dr : float, default 1e-5
         Added to the intersection and to the union.
+    reduction : {'mean', 'sum', 'none'}, default 'mean'
+        As in :func:`dice_loss`.
 
     Returns
     -------
@@ -577,13 +579,15 @@ def dsc_loss(input, target, *, alpha: float = 1.0, activation: str | None = "sig
 
     Parameters
     ----------
-    input, target, activation, squared, batch, pool_classes, include_background, ignore_index, empty, reduction
+    input, target, activation, squared, batch, pool_classes, include_background, ignore_index, empty
         As in :func:`dice_loss` (``squared`` squares :math:`\tilde p` in the denominator, the
         official code's ``square_denominator``).
     alpha : float, default 1.0
         The self-adjusting exponent :math:`\alpha\ge0`; 0 gives :func:`dice_loss`.
     smooth_nr, smooth_dr : float, default 1e-4
         The paper's :math:`\gamma` (the official code's ``smooth=1e-4``, in both).
+    reduction : {'mean', 'sum', 'none'}, default 'mean'
+        As in :func:`dice_loss`.
 
     Returns
     -------
@@ -665,7 +669,7 @@ def tversky_loss(input, target, *, alpha: float = 0.3, beta: float = 0.7,
 
     Parameters
     ----------
-    input, target, activation, batch, pool_classes, include_background, ignore_index, empty, reduction
+    input, target, activation, batch, pool_classes, include_background, ignore_index, empty
         As in :func:`dice_loss`.
     alpha : float, default 0.3
         Weight of the false positives (:math:`\ge0`).
@@ -674,6 +678,8 @@ def tversky_loss(input, target, *, alpha: float = 0.3, beta: float = 0.7,
         :math:`\alpha=0.3, \beta=0.7` are the defaults.
     smooth_nr, smooth_dr : float, default 1e-5
         Smoothing of the numerator and the denominator (MONAI's).
+    reduction : {'mean', 'sum', 'none'}, default 'mean'
+        As in :func:`dice_loss`.
 
     Returns
     -------
@@ -747,7 +753,7 @@ def focal_tversky_loss(input, target, *, alpha: float = 0.3, beta: float = 0.7, 
 
     Parameters
     ----------
-    input, target, activation, batch, pool_classes, include_background, ignore_index, empty, reduction
+    input, target, activation, batch, pool_classes, include_background, ignore_index, empty
         As in :func:`dice_loss`.
     alpha, beta : float, default 0.3, 0.7
         Weights of the false positives and false negatives (as in :func:`tversky_loss`).
@@ -755,6 +761,8 @@ def focal_tversky_loss(input, target, *, alpha: float = 0.3, beta: float = 0.7, 
         The focal exponent (the paper's best, :math:`\gamma=4/3`); :math:`\gamma=1` is the Tversky loss.
     smooth_nr, smooth_dr : float, default 1e-5
         Smoothing; ``smooth_nr`` may not exceed ``smooth_dr`` (else :math:`TI` can pass 1).
+    reduction : {'mean', 'sum', 'none'}, default 'mean'
+        As in :func:`dice_loss`.
 
     Returns
     -------
