@@ -11,7 +11,8 @@ A family module imports it once, ``from .. import _kit as kit``, and takes from 
   :func:`match`, :func:`same_kind`, :func:`same_dtype`, :func:`same_shape`,
   :func:`class_targets`, :func:`aux_array`; hyper-parameters: :func:`number` (the one range
   check: NaN, non-numbers, booleans and values outside an interval), :func:`choice`,
-  :func:`axis`, and ``check_reduction``;
+  :func:`flag` (a switch: ``True`` or ``False``, not 1 or 0), :func:`axis`, and
+  ``check_reduction``;
 * **array helpers**: :func:`cast_like`, :func:`class_axis`, :func:`expand_classes`, and
   ``numel``/``to_numpy``/``is_torch``/``namespace`` from the backend;
 * **example factories** for registry entries: :func:`rng`, :func:`real`, :func:`f64`,
@@ -45,7 +46,7 @@ __all__ = [
     # pairs
     "pair", "match", "same_kind", "same_dtype", "same_shape", "class_targets", "aux_array",
     # hyper-parameters
-    "number", "choice", "axis", "check_reduction",
+    "number", "choice", "flag", "axis", "check_reduction",
     # array helpers
     "cast_like", "class_axis", "expand_classes", "numel", "to_numpy", "is_torch", "namespace",
     "enabled",
@@ -394,6 +395,14 @@ def choice(value, name: str, options):
     if not ok:
         raise ValueError(f"{name} must be one of {', '.join(map(repr, options))}; got {value!r}")
     return value
+
+
+def flag(value, name: str) -> bool:
+    """``value`` as a ``bool``: ``True`` or ``False`` (NumPy's too); ``1``, ``0``, ``"yes"``... are
+    a ``ValueError`` (a switch is not a number)."""
+    if not isinstance(value, (bool, np.bool_)):
+        raise ValueError(f"{name} must be one of True, False; got {value!r}")
+    return bool(value)
 
 
 def axis(value, name: str, ndim: int, of: str = "input") -> int:

@@ -98,7 +98,10 @@ def check_derivation(name: str, args=None, kwargs=None, *, seed: int = 0, grad_o
     -------
     DerivationCheck
         Rows "analytic vs autograd" and "analytic vs finite differences" per differentiable
-        argument, with the maximum absolute difference; ``.ok`` is False on a mismatch.
+        argument, with the maximum absolute difference; ``.ok`` is False on a mismatch. For an
+        entry with detached factors (``spec.extra["frozen"]``, e.g. :func:`~lossbook.ciou_loss`)
+        the finite differences are those of the loss with the factors held constant, and the
+        row says so.
 
     Examples
     --------
@@ -130,18 +133,27 @@ def check_derivation(name: str, args=None, kwargs=None, *, seed: int = 0, grad_o
     else:
         autograd = [None] * len(inputs)
 
+    # Detached factors (CIoU's alpha, Wise-IoU's focusing...): the gradient is that of the loss
+    # with those factors held constant at this call, so the finite differences differentiate
+    # that frozen loss, ``spec.extra["frozen"](args, kwargs)`` (as tests/test_registry.py does).
+    frozen = spec.extra.get("frozen")
+    if frozen is None:
+        differentiated, fd_label = (lambda *a: spec.value(*a, **kwargs)), "finite differences"
+    else:
+        differentiated, fd_label = frozen(args, kwargs), "finite differences (detached factors held constant)"
+
     result = DerivationCheck(name)
     for position, (index, ours) in enumerate(zip(spec.wrt, analytic)):
         ours = to_numpy(ours)
         arg = spec.arg_names[index]
         auto = autograd[position]
         auto = np.zeros_like(ours) if auto is None else to_numpy(auto)
-        fd = finite_difference(lambda *a: spec.value(*a, **kwargs), args, index, grad_output)
+        fd = finite_difference(differentiated, args, index, grad_output)
         scale = float(np.max(np.abs(fd))) if fd.size else 1.0
         d_auto = float(np.max(np.abs(ours - auto))) if ours.size else 0.0
         d_fd = float(np.max(np.abs(ours - fd))) if ours.size else 0.0
         result.rows.append((f"d/d{arg}: analytic vs autograd", d_auto, _status(d_auto, scale)))
-        result.rows.append((f"d/d{arg}: analytic vs finite differences", d_fd,
+        result.rows.append((f"d/d{arg}: analytic vs {fd_label}", d_fd,
                             "close (FD accuracy)" if _status(d_fd, scale) != "MISMATCH" else "MISMATCH"))
     return result
 

@@ -449,3 +449,255 @@ FD_ONLY: dict[str, str] = {
     "smape_loss": "no implementation in torch, scikit-learn or scipy (catalog §R); golden values "
                   "in tests/test_golden_regression.py",
 }
+
+
+
+# --- overlap (segmentation) losses (catalog part F): MONAI and kornia ----------------------
+# Test-only dependencies (requirements.txt, "test-only references"); imported when first used.
+def _overlap_target(x, y, ignore_index=None):
+    """Our target as MONAI's: masks as floats; class indices one-hot encoded here in the input's
+    dtype, with all-zero rows at ignored pixels (which MONAI's ``ignore_index`` then masks).
+    (MONAI's own ``to_onehot_y`` builds a float32 one-hot, and with ``squared_pred`` its norms
+    of it are float32: about 1e-8 off.)"""
+    y = _t(y)
+    if y.is_floating_point() or y.dim() == x.dim() and x.shape[1] == 1:
+        return y.to(x.dtype)
+    y = y[:, 0] if y.dim() == x.dim() else y
+    if x.shape[1] == 1:
+        return y[:, None].to(x.dtype)
+    valid = torch.ones_like(y, dtype=torch.bool) if ignore_index is None else y != ignore_index
+    onehot = F.one_hot(torch.where(valid, y, 0).long(), x.shape[1]).movedim(-1, 1).to(x.dtype)
+    return onehot * valid[:, None].to(x.dtype)
+
+
+def _overlap_shape(x, kwargs, classes=True):
+    """The unreduced shape of lossbook's overlap losses: (N, C') / (C',) / (N,) / ()."""
+    kept = x.shape[1] - (0 if kwargs.get("include_background", True) else 1)
+    return (() if kwargs.get("batch", False) else (x.shape[0],)) + ((kept,) if classes else ())
+
+
+def _monai_options(kwargs, x):
+    activation = kwargs.get("activation", "sigmoid")
+    return dict(sigmoid=activation == "sigmoid", softmax=activation == "softmax",
+                include_background=kwargs.get("include_background", True), batch=kwargs.get("batch", False))
+
+
+def _monai_unreduced(cls, args, kwargs, **options):
+    """A MONAI overlap loss with reduction='none', reshaped to lossbook's unreduced shape."""
+    x = _t(args[0])
+    y = _overlap_target(x, args[1], kwargs.get("ignore_index"))
+    if kwargs.get("ignore_index") is not None:
+        options["ignore_index"] = kwargs["ignore_index"]
+    loss = cls(reduction="none", **_monai_options(kwargs, x), **options)(x, y)
+    return loss.reshape(_overlap_shape(x, kwargs))
+
+
+def _monai_dice(args, kwargs, jaccard=False):
+    from monai.losses import DiceLoss
+
+    # MONAI's Jaccard is (2I + s_nr) / (2U + s_dr): lossbook's with the smoothing halved.
+    scale = 2.0 if jaccard else 1.0
+    return _monai_unreduced(DiceLoss, args, kwargs, squared_pred=kwargs.get("squared", False), jaccard=jaccard,
+                            smooth_nr=scale * kwargs.get("smooth_nr", 1e-5),
+                            smooth_dr=scale * kwargs.get("smooth_dr", 1e-5))
+
+
+def _monai_tversky(args, kwargs):
+    from monai.losses import TverskyLoss
+
+    return _monai_unreduced(TverskyLoss, args, kwargs, alpha=kwargs.get("alpha", 0.3), beta=kwargs.get("beta", 0.7),
+                            smooth_nr=kwargs.get("smooth_nr", 1e-5), smooth_dr=kwargs.get("smooth_dr", 1e-5))
+
+
+def _overlap_reference(unreduced, transform=None):
+    def reference(args, kwargs):
+        loss = unreduced(args, kwargs)
+        if transform is not None:
+            loss = transform(loss, kwargs)
+        return _reduce_torch(loss, kwargs.get("reduction", "mean"))
+    return reference
+
+
+def _generalized_dice(args, kwargs):
+    """Sudre et al.'s generalised Dice, written here with torch ops in float64 (MONAI's
+    GeneralizedDiceLoss computes its weights in float32: tests/test_overlap.py compares it at
+    1e-6): per-class sums, w = 1/G**2, an empty class weighted like the largest present one."""
+    x = _t(args[0])
+    activation = kwargs.get("activation", "sigmoid")
+    p = torch.sigmoid(x) if activation == "sigmoid" else torch.softmax(x, 1) if activation == "softmax" else x
+    g = _overlap_target(x, args[1], kwargs.get("ignore_index"))
+    if kwargs.get("ignore_index") is not None:
+        valid = (_t(args[1]) != kwargs["ignore_index"]).to(x.dtype)
+        p = p * (valid if valid.dim() == x.dim() else valid[:, None])
+    if not kwargs.get("include_background", True):
+        p, g = p[:, 1:], g[:, 1:]
+    dims = ([0] if kwargs.get("batch", False) else []) + list(range(2, x.dim()))
+    inter, pred, ground = (p * g).sum(dims), p.sum(dims), g.sum(dims)
+    kind = kwargs.get("weight_type", "square")
+    w = {"square": 1.0 / ground ** 2, "simple": 1.0 / ground, "uniform": torch.ones_like(ground)}[kind]
+    empty = torch.isinf(w)
+    w = torch.where(empty, torch.zeros_like(w), w)
+    w = torch.where(empty, w.max(-1, keepdim=True).values.expand_as(w), w)
+    numerator = 2.0 * (w * inter).sum(-1) + kwargs.get("smooth_nr", 1e-5)
+    denominator = (w * (pred + ground)).sum(-1) + kwargs.get("smooth_dr", 1e-5)
+    return _reduce_torch(1.0 - numerator / denominator, kwargs.get("reduction", "mean"))
+
+
+def _kornia_lovasz_hinge(args, kwargs):
+    """kornia.losses.lovasz_hinge_loss (per image, batch mean), called one image at a time."""
+    from kornia.losses import lovasz_hinge_loss
+
+    x, y = _t(args[0]), _t(args[1])
+    y = y[:, 0] if y.dim() == x.dim() else y
+    per_image = torch.stack([lovasz_hinge_loss(x[n:n + 1], y[n:n + 1]) for n in range(x.shape[0])])
+    return _reduce_torch(per_image[:, None], kwargs.get("reduction", "mean"))
+
+
+def _kornia_lovasz_softmax(args, kwargs):
+    """kornia.losses.lovasz_softmax_loss (logits, every class, per image), one image at a time."""
+    from kornia.losses import lovasz_softmax_loss
+
+    x, y = _t(args[0]), _t(args[1]).long()
+    per_image = torch.stack([lovasz_softmax_loss(x[n:n + 1], y[n:n + 1]) for n in range(x.shape[0])])
+    return _reduce_torch(per_image, kwargs.get("reduction", "mean"))
+
+
+REFERENCES.update({
+    "dice_loss": _overlap_reference(_monai_dice),
+    "jaccard_loss": _overlap_reference(lambda args, kwargs: _monai_dice(args, kwargs, jaccard=True)),
+    "tversky_loss": _overlap_reference(_monai_tversky),
+    "focal_tversky_loss": _overlap_reference(
+        _monai_tversky, lambda loss, kwargs: loss ** (1.0 / kwargs.get("gamma", 4.0 / 3.0))),
+    "focal_dice_loss": _overlap_reference(
+        _monai_dice, lambda loss, kwargs: 1.0 - (1.0 - loss) ** (1.0 / kwargs.get("beta", 2.0))),
+    "generalized_dice_loss": _generalized_dice,
+    "lovasz_hinge_loss": _kornia_lovasz_hinge,
+    "lovasz_softmax_loss": _kornia_lovasz_softmax,
+})
+FD_ONLY["dsc_loss"] = ("the official code (ShannonAI/dice_loss_for_NLP) is not packaged; FD, autograd and "
+                       "golden values from the paper's formula in tests/test_overlap.py")
+
+
+# --- bounding-box regression (catalog part G) ---
+# torchvision is not installed in this project: these are the lines of torchvision.ops
+# (_loss_inter_union, generalized_box_iou_loss, _diou_iou_loss, complete_box_iou_loss), unchanged
+# but for the reduction, which follows lossbook's default ('mean'; torchvision's is 'none').
+def _tv_loss_inter_union(boxes1, boxes2):
+    x1, y1, x2, y2 = boxes1.unbind(dim=-1)
+    x1g, y1g, x2g, y2g = boxes2.unbind(dim=-1)
+    # Intersection keypoints
+    xkis1 = torch.max(x1, x1g)
+    ykis1 = torch.max(y1, y1g)
+    xkis2 = torch.min(x2, x2g)
+    ykis2 = torch.min(y2, y2g)
+    intsctk = torch.zeros_like(x1)
+    mask = (ykis2 > ykis1) & (xkis2 > xkis1)
+    intsctk[mask] = (xkis2[mask] - xkis1[mask]) * (ykis2[mask] - ykis1[mask])
+    unionk = (x2 - x1) * (y2 - y1) + (x2g - x1g) * (y2g - y1g) - intsctk
+    return intsctk, unionk
+
+
+def _tv_generalized_box_iou_loss(boxes1, boxes2, eps=1e-7):
+    intsctk, unionk = _tv_loss_inter_union(boxes1, boxes2)
+    iouk = intsctk / (unionk + eps)
+    x1, y1, x2, y2 = boxes1.unbind(dim=-1)
+    x1g, y1g, x2g, y2g = boxes2.unbind(dim=-1)
+    # smallest enclosing box
+    xc1 = torch.min(x1, x1g)
+    yc1 = torch.min(y1, y1g)
+    xc2 = torch.max(x2, x2g)
+    yc2 = torch.max(y2, y2g)
+    area_c = (xc2 - xc1) * (yc2 - yc1)
+    miouk = iouk - ((area_c - unionk) / (area_c + eps))
+    return 1 - miouk
+
+
+def _tv_diou_iou_loss(boxes1, boxes2, eps=1e-7):
+    intsct, union = _tv_loss_inter_union(boxes1, boxes2)
+    iou = intsct / (union + eps)
+    # smallest enclosing box
+    x1, y1, x2, y2 = boxes1.unbind(dim=-1)
+    x1g, y1g, x2g, y2g = boxes2.unbind(dim=-1)
+    xc1 = torch.min(x1, x1g)
+    yc1 = torch.min(y1, y1g)
+    xc2 = torch.max(x2, x2g)
+    yc2 = torch.max(y2, y2g)
+    # The diagonal distance of the smallest enclosing box squared
+    diagonal_distance_squared = ((xc2 - xc1) ** 2) + ((yc2 - yc1) ** 2) + eps
+    # centers of boxes
+    x_p = (x2 + x1) / 2
+    y_p = (y2 + y1) / 2
+    x_g = (x1g + x2g) / 2
+    y_g = (y1g + y2g) / 2
+    # The distance between boxes' centers squared.
+    centers_distance_squared = ((x_p - x_g) ** 2) + ((y_p - y_g) ** 2)
+    loss = 1 - iou + (centers_distance_squared / diagonal_distance_squared)
+    return loss, iou
+
+
+def _tv_complete_box_iou_loss(boxes1, boxes2, eps=1e-7):
+    diou_loss, iou = _tv_diou_iou_loss(boxes1, boxes2, eps)
+    x1, y1, x2, y2 = boxes1.unbind(dim=-1)
+    x1g, y1g, x2g, y2g = boxes2.unbind(dim=-1)
+    # width and height of boxes
+    w_pred = x2 - x1
+    h_pred = y2 - y1
+    w_gt = x2g - x1g
+    h_gt = y2g - y1g
+    v = (4 / (torch.pi**2)) * torch.pow((torch.atan(w_gt / h_gt) - torch.atan(w_pred / h_pred)), 2)
+    with torch.no_grad():
+        alpha = v / (1 - iou + v + eps)
+    return diou_loss + alpha * v
+
+
+def _iou_loss_reference(boxes1, boxes2, mode="linear", eps=1e-7):
+    """torchvision's loss-internal IoU (``intsct / (union + eps)``); the log form as mmdet's
+    ``iou_loss``: ``-ious.clamp(min=eps).log()``."""
+    intsct, union = _tv_loss_inter_union(boxes1, boxes2)
+    iou = intsct / (union + eps)
+    return 1 - iou if mode == "linear" else -iou.clamp(min=eps).log()
+
+
+def _mmdet_balanced_l1_loss(pred, target, beta=1.0, alpha=0.5, gamma=1.5):
+    """mmdet ``balanced_l1_loss`` (mmdet/models/losses/balanced_l1_loss.py), its lines unchanged."""
+    assert beta > 0
+    assert pred.size() == target.size() and target.numel() > 0
+    diff = torch.abs(pred - target)
+    b = np.e**(gamma / alpha) - 1
+    loss = torch.where(
+        diff < beta, alpha / b *
+        (b * diff + 1) * torch.log(b * diff / beta + 1) - alpha * diff,
+        gamma * diff + gamma / b - alpha * beta)
+    return loss
+
+
+def _box_reference(fn, pick=lambda out: out):
+    """``fn(input, target, **options)`` on the example's tensors, reduced like lossbook."""
+    def reference(args, kwargs):
+        options = {k: v for k, v in kwargs.items() if k != "reduction"}
+        return _reduced(pick(fn(_t(args[0]), _t(args[1]), **options)), kwargs)
+    return reference
+
+
+REFERENCES.update({
+    "iou_loss": _box_reference(_iou_loss_reference),
+    "giou_loss": _box_reference(_tv_generalized_box_iou_loss),
+    "diou_loss": _box_reference(_tv_diou_iou_loss, pick=lambda out: out[0]),
+    "ciou_loss": _box_reference(_tv_complete_box_iou_loss),
+    "balanced_l1_loss": _box_reference(_mmdet_balanced_l1_loss),
+})
+
+FD_ONLY.update({
+    "eiou_loss": "no trusted library (mmdet's eiou_loss is another paper's Extended-IoU, "
+                 "Instinct323/wiou's _EIoU penalises centre offsets); FD, autograd and the paper's "
+                 "Eq. (8) by hand in tests/test_boxes.py",
+    "focal_eiou_loss": "no trusted library; FD, autograd and the paper's Eq. (10) by hand in "
+                       "tests/test_boxes.py",
+    "alpha_iou_loss": "the official Jacobi93/Alpha-IoU code adds eps inside every power (1e-9 "
+                      "shifts), so it is not the paper's formula; FD, autograd and Eqs. (1), (4) "
+                      "by hand in tests/test_boxes.py",
+    "siou_loss": "no library; FD, autograd, the paper's equations by hand and Instinct323/wiou's "
+                 "_SIoU (with its own eps) in tests/test_boxes.py",
+    "wiou_loss": "only the stateful Instinct323/wiou (no eps in IoU); FD, autograd, the paper's "
+                 "equations by hand and that code with a fixed iou_mean in tests/test_boxes.py",
+})

@@ -293,6 +293,13 @@ def test_spec_factory_fills_the_family_fields():
     assert (other.chapter, other.paper, other.in_seeds) == ("second", "A paper", True)
 
 
+def test_flag():
+    assert kit.flag(True, "batch") is True and kit.flag(np.False_, "batch") is False
+    for bad in (1, 0, "yes", None, 1.0, np.array([True])):
+        with pytest.raises(ValueError, match="^batch must be one of True, False; got "):
+            kit.flag(bad, "batch")
+
+
 @pytest.mark.parametrize("module", FAMILY_MODULES, ids=lambda m: m.__name__)
 def test_family_modules_are_built_from_the_kit(module):
     source = inspect.getsource(module)

@@ -76,12 +76,28 @@ def test_every_chapter_is_in_the_toc_and_every_toc_entry_exists():
     assert not listed - on_disk, f"_toc.yml entries without a file: {sorted(listed - on_disk)}"
 
 
+#: Chapters a family already names but that are not written yet, each with the issue that
+#: delivers it. The catalog page shows them as "(in preparation)". Keep this honest: an entry
+#: leaves as soon as its chapter lands (the test below fails while it lingers).
+PLANNED_CHAPTERS = {
+    "overlap_losses": "issue 11, item 4 (overlap losses for segmentation)",
+    "box_losses": "issue 11, item 5 (bounding-box regression)",
+}
+
+
 def test_registry_chapters_exist():
     on_disk = {p.stem for p in (ROOT / "chapters").glob("*") if p.suffix in (".md", ".ipynb")}
-    planned = {s.chapter for s in lossbook.REGISTRY.values()}
-    planned |= {c for family in lossbook.FAMILIES.values() for c in family.chapters}
-    missing = sorted(planned - on_disk)
+    named = {s.chapter for s in lossbook.REGISTRY.values()}
+    named |= {c for family in lossbook.FAMILIES.values() for c in family.chapters}
+    missing = sorted(named - on_disk - set(PLANNED_CHAPTERS))
     assert not missing, f"chapters named by the registry without a file in chapters/: {missing}"
+    written = sorted(set(PLANNED_CHAPTERS) & on_disk)
+    assert not written, f"written chapters still listed in PLANNED_CHAPTERS: {written}"
+    unnamed = sorted(set(PLANNED_CHAPTERS) - named)
+    assert not unnamed, f"PLANNED_CHAPTERS lists chapters no family names: {unnamed}"
+    if named - on_disk:
+        print("planned chapters, not written yet:",
+              "; ".join(f"{c} ({PLANNED_CHAPTERS[c]})" for c in sorted(named - on_disk)))
 
 
 def test_plot_style_is_set_explicitly_not_on_import():

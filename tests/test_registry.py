@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import inspect
 import re
+import types
 import warnings
 
 import numpy as np
@@ -193,6 +194,21 @@ def test_gradcheck_through_lossbook_autograd(name, reduction):
             full[index] = t
         return fn(*full, **kwargs)
 
+    frozen = spec.extra.get("frozen")
+    if frozen is not None:
+        # Detached factors (CIoU's alpha, Wise-IoU's focusing...): the backward is the derivative
+        # of the loss with those factors held constant. The forward seen by the numerical
+        # Jacobian becomes that frozen loss; the backward is still lossbook's.
+        fixed = frozen(args, kwargs)
+        unwrapped = call
+
+        def call(*wrt_args):
+            full = list(targs)
+            for index, t in zip(spec.wrt, wrt_args):
+                full[index] = t
+            correction = fixed(*full) - spec.value(*full, **kwargs)
+            return unwrapped(*wrt_args) + correction.detach()
+
     assert torch.autograd.gradcheck(call, tuple(targs[i] for i in spec.wrt), eps=1e-6, atol=1e-7)
 
 
@@ -218,8 +234,14 @@ def test_grad_matches_finite_differences(name, reduction):
     spec, args, kwargs = example(name, 6, reduction)
     g = random_grad_output(spec.value(*args, **kwargs), 6)
     ours = spec.grads(*args, grad_output=g, **kwargs)
+    frozen = spec.extra.get("frozen")
+    if frozen is not None:  # detached factors held constant at the example (see gradcheck above)
+        fixed = frozen(args, kwargs)
+        target = types.SimpleNamespace(value=lambda *a, **k: fixed(*a))
+    else:
+        target = spec
     for index, o in zip(spec.wrt, ours):
-        fd = _finite_difference(spec, args, kwargs, g, index)
+        fd = _finite_difference(target, args, kwargs, g, index)
         scale = max(1.0, float(np.max(np.abs(fd))))
         assert_close(o, fd, rtol=1e-6, atol=1e-7 * scale, what=f"{name} grad {index} vs FD")
 
@@ -428,7 +450,17 @@ def test_curve_slice_is_finite_and_matches_grad(name):
     assert np.all(np.isfinite(y)) and np.all(np.isfinite(dy))
     # the plotted derivative is d/dx of the plotted value (central differences, off kinks)
     h = 1e-5
-    fd = (spec.curve_values(x + h)[0] - spec.curve_values(x - h)[0]) / (2 * h)
+    frozen = spec.extra.get("frozen")
+    if frozen is None:
+        fd = (spec.curve_values(x + h)[0] - spec.curve_values(x - h)[0]) / (2 * h)
+    else:  # the plotted gradient holds the detached factors constant: differentiate that
+        def call(z):
+            a, k = spec.curve.call(z, spec.defaults)
+            return list(a), {**k, "reduction": "none"}
+
+        fixed = frozen(*call(x))
+        pick = spec.curve.select or (lambda a: a)
+        fd = (pick(np.asarray(fixed(*call(x + h)[0]))) - pick(np.asarray(fixed(*call(x - h)[0])))) / (2 * h)
     smooth = np.abs(fd - dy) < 1e-4
     assert smooth.mean() > 0.9, f"{name}: plotted gradient disagrees with the plotted value"
 

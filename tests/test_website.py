@@ -16,6 +16,7 @@ import pytest
 matplotlib.use("Agg")
 
 import lossbook  # noqa: E402
+import lossbook.plotting  # noqa: E402  (test_table_cells_escape_pipes uses it; nothing else here imports it)
 from lossbook import REGISTRY  # noqa: E402
 from lossbook.registry import FAMILIES, FAMILY_MODULES, Family  # noqa: E402
 from lossbook.site import pages  # noqa: E402
