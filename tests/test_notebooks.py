@@ -185,9 +185,11 @@ def test_the_executor_caches_reports_and_invalidates(tmp_path, monkeypatch):
 
     # touching one notebook re-executes only that one
     _notebook(bad, "x = 1", "print('fixed')")
-    statuses = [o.status for o in execute.run([good, bad], jobs=2, cache_path=store, echo=None)]
-    assert statuses == ["executed", "executed"]                         # good: key restored above
-    statuses = [o.status for o in execute.run([good, bad], jobs=2, cache_path=store, echo=None)]
+    last = execute.run([good, bad], jobs=2, cache_path=store, echo=None)
+    statuses = [o.status for o in last]
+    assert statuses == ["executed", "executed"], [o.traceback for o in last]  # good: key restored above
+    last = execute.run([good, bad], jobs=2, cache_path=store, echo=None)
+    statuses = [o.status for o in last]
     assert statuses == ["cached", "cached"]
     assert [o.status for o in execute.run([good], force=True, cache_path=store, echo=None)] == ["executed"]
 

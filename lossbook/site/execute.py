@@ -168,8 +168,6 @@ def _execute(cache_path: str, uri: str, seconds_timeout: int, key: str) -> dict:
     """Execute one notebook in its own kernel and cache it (top level: the pool pickles it)."""
     import nbformat
     from jupyter_cache import get_cache
-    from jupyter_cache.base import CacheBundleIn
-    from jupyter_cache.cache.db import NbProjectRecord
     from jupyter_cache.executors.utils import single_nb_execution
 
     start = time.perf_counter()
@@ -178,12 +176,20 @@ def _execute(cache_path: str, uri: str, seconds_timeout: int, key: str) -> dict:
         previous = os.environ.get("LOSSBOOK_CACHE_LOG")
         os.environ["LOSSBOOK_CACHE_LOG"] = str(log)   # inherited by the kernel
         try:
-            nb = nbformat.read(uri, as_version=4)
-            result = single_nb_execution(nb, cwd=str(pathlib.Path(uri).parent),
-                                         timeout=seconds_timeout, allow_errors=False)
-            error, seconds = result.exc_string if result.err is not None else None, result.time
-        except Exception:   # a dead kernel, an unreadable notebook, ...
-            error, seconds = traceback.format_exc(), time.perf_counter() - start
+            # A cell's error (or timeout) is final; a failure of the machinery (a kernel that died or did not
+            # start, e.g. a port taken by a kernel starting at the same moment) is tried once more.
+            for attempt in (1, 2):
+                nb = nbformat.read(uri, as_version=4)
+                try:
+                    result = single_nb_execution(nb, cwd=str(pathlib.Path(uri).parent),
+                                                 timeout=seconds_timeout, allow_errors=False)
+                    error, seconds = result.exc_string if result.err is not None else None, result.time
+                    cell_error = result.err is not None   # a cell's error or timeout
+                except Exception:   # a dead kernel, an unreadable notebook, ...
+                    error, seconds = traceback.format_exc(), time.perf_counter() - start
+                    cell_error = False
+                if error is None or cell_error:
+                    break
         finally:
             if previous is None:
                 os.environ.pop("LOSSBOOK_CACHE_LOG", None)
@@ -191,6 +197,27 @@ def _execute(cache_path: str, uri: str, seconds_timeout: int, key: str) -> dict:
                 os.environ["LOSSBOOK_CACHE_LOG"] = previous
         memoised = _count_calls(log)
     cache = get_cache(cache_path)
+    return _with_retry(lambda: _store(cache, nb, uri, key, error, seconds, memoised))
+
+
+def _with_retry(write, attempts: int = 5):
+    """``write()``, retried while the cache's SQLite database is locked by another process."""
+    from sqlalchemy.exc import OperationalError
+
+    for attempt in range(attempts):
+        try:
+            return write()
+        except OperationalError:
+            if attempt == attempts - 1:
+                raise
+            time.sleep(1.0 + attempt)
+
+
+def _store(cache, nb, uri, key, error, seconds, memoised) -> dict:
+    """Record one execution in the jupyter-cache: its outputs, or its failure."""
+    from jupyter_cache.base import CacheBundleIn
+    from jupyter_cache.cache.db import NbProjectRecord
+
     if error is not None:
         # Recorded with the inputs that failed, so that `make book` after `make test` (or the
         # notebook's test after the parallel pass) reports it without executing it again.
