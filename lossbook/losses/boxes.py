@@ -37,7 +37,7 @@ Conventions, shared by every loss here:
 
 Argument checking lives in the set-up functions at the top of this module (``_boxes``,
 ``_deltas``, ``_iou_mean``, ``_wiou_hyper``, ``_balanced_l1_hyper``), built from the family kit
-(:mod:`lossbook._kit`).
+(``lossbook._kit``).
 """
 from __future__ import annotations
 
