@@ -64,6 +64,7 @@ class Numpy:
     cos = staticmethod(np.cos)
     sin = staticmethod(np.sin)
     arctan = staticmethod(np.arctan)
+    arccos = staticmethod(np.arccos)
     abs = staticmethod(np.abs)
     sign = staticmethod(np.sign)
     isnan = staticmethod(np.isnan)
@@ -252,6 +253,7 @@ def _make_torch_namespace():
         "cos": staticmethod(torch.cos),
         "sin": staticmethod(torch.sin),
         "arctan": staticmethod(torch.arctan),
+        "arccos": staticmethod(torch.arccos),
         "abs": staticmethod(torch.abs),
         "sign": staticmethod(torch.sign),
         "isnan": staticmethod(torch.isnan),

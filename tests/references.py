@@ -322,6 +322,97 @@ def _hinge_sklearn(args, kwargs):
     return mean if reduction == "mean" else mean * f.size
 
 
+# --- metric learning (catalog part H) ---
+def _contrastive(args, kwargs):
+    """Hadsell et al.'s formula in torch ops, with sentence-transformers' lines for the
+    squared form (``0.5 * (y * d² + (1 - y) * relu(margin - d)²)``, y = 1 similar) and
+    pytorch-metric-learning's ``relu(d - pos_margin)``, ``relu(neg_margin - d)`` otherwise."""
+    x1, x2, y = _t(args[0]), _t(args[1]), _t(args[2]).to(torch.float64)
+    margin, pos_margin = kwargs.get("margin", 1.0), kwargs.get("pos_margin", 0.0)
+    similar = y if kwargs.get("similar_label", 0) == 1 else 1 - y
+    if kwargs.get("distance", "euclidean") == "cosine":
+        d = 1 - F.cosine_similarity(x1, x2, dim=1, eps=0.0)
+    else:
+        d = torch.linalg.vector_norm(x1 - x2, dim=1)
+    if kwargs.get("squared", True):
+        loss = 0.5 * (similar * F.relu(d - pos_margin).pow(2) + (1 - similar) * F.relu(margin - d).pow(2))
+    else:
+        loss = similar * F.relu(d - pos_margin) + (1 - similar) * F.relu(margin - d)
+    return _reduce_torch(loss, kwargs.get("reduction", "mean"))
+
+
+def _triplet(args, kwargs):
+    a, p, n = (_t(x) for x in args)
+    kwargs = dict(kwargs)
+    if kwargs.pop("squared", False):
+        kwargs.pop("p", None), kwargs.pop("eps", None)
+        return F.triplet_margin_with_distance_loss(
+            a, p, n, distance_function=lambda x, y: (x - y).pow(2).sum(-1), **kwargs)
+    return F.triplet_margin_loss(a, p, n, **kwargs)
+
+
+def _insightface_logits(x, y, w, s, m2=0.0, m3=0.0, easy_margin=False):
+    """insightface's ArcFace / CosFace heads (``CombinedMarginLoss`` with the sqrt and the
+    ``cos θ − sin(π − m) m`` fallback, as in ``ArcMarginProduct``): cosine logits of the
+    normalised embeddings and weights with the target column modified, times s."""
+    import math
+
+    logits = F.linear(F.normalize(x), F.normalize(w))
+    index = torch.arange(x.shape[0])
+    target_logit = logits[index, y]
+    if m2 > 0:
+        sin_theta = torch.sqrt(1.0 - torch.pow(target_logit, 2))
+        cos_theta_m = target_logit * math.cos(m2) - sin_theta * math.sin(m2)
+        if easy_margin:
+            final = torch.where(target_logit > 0, cos_theta_m, target_logit)
+        else:
+            final = torch.where(target_logit > math.cos(math.pi - m2), cos_theta_m,
+                                target_logit - math.sin(math.pi - m2) * m2)
+    else:
+        final = target_logit - m3
+    mask = F.one_hot(y, w.shape[0]).bool()
+    logits = torch.where(mask, final.unsqueeze(1), logits)
+    return logits * s
+
+
+def _arcface(args, kwargs):
+    x, y, w = _t(args[0]), _t(args[1]).long(), _t(args[2])
+    logits = _insightface_logits(x, y, w, kwargs.get("scale", 64.0), m2=kwargs.get("margin", 0.5),
+                                 easy_margin=kwargs.get("easy_margin", False))
+    return F.cross_entropy(logits, y, reduction=kwargs.get("reduction", "mean"))
+
+
+def _cosface(args, kwargs):
+    x, y, w = _t(args[0]), _t(args[1]).long(), _t(args[2])
+    logits = _insightface_logits(x, y, w, kwargs.get("scale", 64.0), m3=kwargs.get("margin", 0.35))
+    return F.cross_entropy(logits, y, reduction=kwargs.get("reduction", "mean"))
+
+
+def _sphereface(args, kwargs):
+    """pytorch-metric-learning's LargeMarginSoftmaxLoss ψ for an integer margin m (the
+    multiple-angle formula for cos(mθ), k = floor(θ/(π/m)) without gradient), on the
+    normalised embeddings (its SphereFaceLoss multiplies by ‖x‖; here ‖x‖ is replaced by s)."""
+    import math
+
+    import scipy.special
+
+    x, y, w = _t(args[0]), _t(args[1]).long(), _t(args[2])
+    m, s = int(kwargs.get("margin", 4.0)), kwargs.get("scale", 64.0)
+    assert m == kwargs.get("margin", 4.0), "the reference needs an integer margin"
+    cosine = F.normalize(x) @ F.normalize(w).t()
+    mask = F.one_hot(y, w.shape[0]).bool()
+    c = cosine[mask]
+    n = torch.arange(0, m // 2 + 1, dtype=c.dtype)
+    binom = torch.tensor([scipy.special.binom(m, 2 * k) for k in range(m // 2 + 1)], dtype=c.dtype)
+    terms = (-1.0) ** n * binom * c.unsqueeze(1) ** (m - 2 * n) * (1 - c.unsqueeze(1) ** 2) ** n
+    cos_m = terms.sum(1)
+    with torch.no_grad():
+        k = (torch.acos(torch.clamp(c, -1, 1)) / (math.pi / m)).floor()
+    psi = (-1.0) ** k * cos_m - 2 * k
+    logits = torch.where(mask, psi.unsqueeze(1), cosine) * s
+    return F.cross_entropy(logits, y, reduction=kwargs.get("reduction", "mean"))
+
+
 REFERENCES = {
     # --- activations (catalog part A) ---
     "identity": lambda args, kwargs: torch.nn.Identity()(_t(args[0])),
@@ -388,6 +479,13 @@ REFERENCES = {
         alpha=kwargs.get("tau", 0.5)),
     # --- embedding (catalog part H) ---
     "center_loss": _center_loss,
+    "contrastive_loss": _contrastive,
+    "triplet_margin_loss": _triplet,
+    "margin_ranking_loss": lambda args, kwargs: F.margin_ranking_loss(*(_t(a) for a in args), **kwargs),
+    "cosine_embedding_loss": lambda args, kwargs: F.cosine_embedding_loss(*(_t(a) for a in args), **kwargs),
+    "arcface_loss": _arcface,
+    "cosface_loss": _cosface,
+    "sphereface_loss": _sphereface,
 }
 
 

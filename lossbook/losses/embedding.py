@@ -5,15 +5,26 @@ registers them.
 """
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
 from .. import _validate as check
 from .._backend import is_torch, namespace
 from .._examples import real, rng
-from .._reduction import reduce, upstream
-from .._spec import Curve, Family, Param, Spec
+from .._reduction import check_reduction, reduce, upstream
+from .._spec import Curve, Family, Kink, Param, Spec
+from ._common import cast_like
+from ._similarity import cosine_matrix, cosine_matrix_vjp, row_norms
 
-__all__: list[str] = ["center_loss", "center_loss_grad", "center_update"]
+__all__: list[str] = [
+    "center_loss", "center_loss_grad", "center_update",
+    "contrastive_loss", "contrastive_loss_grad", "triplet_margin_loss", "triplet_margin_loss_grad",
+    "margin_ranking_loss", "margin_ranking_loss_grad",
+    "cosine_embedding_loss", "cosine_embedding_loss_grad",
+    "combined_margin_loss", "combined_margin_loss_grad", "arcface_loss", "arcface_loss_grad",
+    "cosface_loss", "cosface_loss_grad", "sphereface_loss", "sphereface_loss_grad",
+]
 
 
 # --- H4 ---------------------------------------------------------------------------------
@@ -195,6 +206,1034 @@ def center_update(features, labels, centers, alpha: float = 0.5):
     return c - float(alpha) * delta
 
 
+# --- set-up: every argument check of the pair, triplet and angular-margin losses --------
+# (kept in these few functions so that they move to the validation kit in one place)
+def _real(value, name, *, low=None, high=None, low_open=False, high_open=False):
+    """A real hyper-parameter in the given range (``ValueError`` naming it otherwise)."""
+    ok = isinstance(value, (int, float)) and not isinstance(value, bool) and value == value
+    if ok and low is not None:
+        ok = value > low if low_open else value >= low
+    if ok and high is not None:
+        ok = value < high if high_open else value <= high
+    if not ok:
+        lo = "-inf" if low is None else f"{low:g}"
+        hi = "inf" if high is None else f"{high:g}"
+        interval = ("(" if low_open or low is None else "[") + f"{lo}, {hi}" + \
+                   (")" if high_open or high is None else "]")
+        raise ValueError(f"{name} must be a number in {interval}, got {value!r}")
+    return float(value)
+
+
+def _flag(value, name):
+    if not isinstance(value, bool):
+        raise TypeError(f"{name} must be True or False, got {value!r}")
+    return value
+
+
+def _embeddings(x, name, like=None, like_name=""):
+    """A floating ``(batch, dim)`` array; with ``like``, of its shape and dtype."""
+    x = check.floating(x, name)
+    if like is None:
+        if x.ndim != 2:
+            raise ValueError(f"{name} must be a (batch, dim) array of embeddings, "
+                             f"got shape {tuple(x.shape)}")
+        check.nonempty(x, name)
+        return x
+    if tuple(x.shape) != tuple(like.shape):
+        raise ValueError(f"{name} must have the shape of {like_name} {tuple(like.shape)}, "
+                         f"got {tuple(x.shape)}")
+    if x.dtype != like.dtype:
+        raise TypeError(f"{name} must have the dtype of {like_name} ({like.dtype}), got {x.dtype}")
+    return x
+
+
+def _row_target(target, name, n, like, *, values):
+    """Per-row labels in ``values`` (integers or floats), shape ``(n,)``, cast like ``like``."""
+    host_float = (is_torch(target) and target.is_floating_point()) or (
+        isinstance(target, np.ndarray) and np.issubdtype(target.dtype, np.floating))
+    if host_float:
+        t = check.floating(target, name)
+    else:
+        t = check.labels(target, name, values=values)
+    if tuple(t.shape) != (n,):
+        raise ValueError(f"{name} must hold one label per row, shape ({n},); got {tuple(t.shape)}")
+    if host_float and check.enabled():
+        host = check.to_host(t)
+        bad = host[~np.isin(host, values)]
+        if bad.size:
+            raise ValueError(f"{name} must take values in {values}, got {bad[0]}")
+    return cast_like(t, like)
+
+
+def _pair_args(input1, input2, target, values):
+    x1 = _embeddings(input1, "input1")
+    x2 = _embeddings(input2, "input2", x1, "input1")
+    xp = namespace(x1, x2, target)
+    t = _row_target(target, "target", x1.shape[0], x1, values=values)
+    return x1, x2, t, xp
+
+
+def _contrastive_args(input1, input2, target, margin, pos_margin, similar_label, distance,
+                      squared, reduction):
+    check_reduction(reduction)
+    x1, x2, t, xp = _pair_args(input1, input2, target, (0, 1))
+    if similar_label not in (0, 1) or isinstance(similar_label, bool):
+        raise ValueError(f"similar_label must be 0 (Hadsell et al.) or 1 "
+                         f"(sentence-transformers), got {similar_label!r}")
+    check.choice(distance, "distance", ("euclidean", "cosine"))
+    _flag(squared, "squared")
+    margin = _real(margin, "margin", low=0.0)
+    pos_margin = _real(pos_margin, "pos_margin", low=0.0)
+    return x1, x2, t, xp, margin, pos_margin
+
+
+def _triplet_args(anchor, positive, negative, margin, p, eps, swap, squared, reduction):
+    check_reduction(reduction)
+    a = _embeddings(anchor, "anchor")
+    pos = _embeddings(positive, "positive", a, "anchor")
+    neg = _embeddings(negative, "negative", a, "anchor")
+    xp = namespace(a, pos, neg)
+    _real(margin, "margin")
+    p = _real(p, "p", low=1.0)
+    eps = _real(eps, "eps", low=0.0)
+    _flag(swap, "swap")
+    _flag(squared, "squared")
+    return a, pos, neg, xp, float(margin), p, eps
+
+
+def _ranking_args(input1, input2, target, margin, reduction, *, rows):
+    """Inputs of margin_ranking_loss (``rows=False``: any shape, target alike) or of
+    cosine_embedding_loss (``rows=True``: (batch, dim), target (batch,)); target in {-1, +1}."""
+    check_reduction(reduction)
+    x1 = check.floating(input1, "input1")
+    if rows and x1.ndim != 2:
+        raise ValueError(f"input1 must be a (batch, dim) array, got shape {tuple(x1.shape)}")
+    check.nonempty(x1, "input1")
+    x2 = _embeddings(input2, "input2", x1, "input1")
+    xp = namespace(x1, x2, target)
+    shape = (x1.shape[0],) if rows else tuple(x1.shape)
+    t = check.sign_labels(target, "target")
+    if tuple(t.shape) != shape:
+        raise ValueError(f"target must have shape {shape}, got {tuple(t.shape)}")
+    margin = _real(margin, "margin", low=-1.0 if rows else None, high=1.0 if rows else None)
+    return x1, x2, cast_like(t, x1), xp, margin
+
+
+def _margin_head_args(input, target, weight, scale, m1, m2, m3, easy_margin, reduction):
+    """Embeddings (B, d), labels (B,) in [0, C), class weights (C, d), the margins."""
+    check_reduction(reduction)
+    x = _embeddings(input, "input")
+    w = check.floating(weight, "weight")
+    xp = namespace(x, target, w)
+    if w.ndim != 2 or w.shape[1] != x.shape[1]:
+        raise ValueError(f"weight must have shape (num_classes, {x.shape[1]}) to match input, "
+                         f"got {tuple(w.shape)}")
+    check.nonempty(w, "weight")
+    if w.dtype != x.dtype:
+        raise TypeError(f"weight must have the dtype of input ({x.dtype}), got {w.dtype}")
+    y = check.labels(target, "target", num_classes=w.shape[0])
+    if tuple(y.shape) != (x.shape[0],):
+        raise ValueError(f"target must hold one label per row of input, shape ({x.shape[0]},); "
+                         f"got {tuple(y.shape)}")
+    if check.enabled():
+        for arr, name in ((x, "input"), (w, "weight")):
+            if float(check.to_host(xp.sum(arr * arr, axis=1)).min()) == 0.0:
+                raise ValueError(f"{name} has a zero row, which has no direction to normalise")
+    scale = _real(scale, "scale", low=0.0, low_open=True)
+    m1 = _real(m1, "margin (m1)", low=1.0)
+    if m2 >= math.pi and isinstance(m2, (int, float)):
+        raise ValueError(f"margin must be an angle in radians in [0, pi), got {m2!r} "
+                         f"(pytorch-metric-learning 2.x takes degrees: {m2!r} degrees is "
+                         f"{math.radians(m2):.4g} radians)")
+    m2 = _real(m2, "margin (m2, radians)", low=0.0, high=math.pi, high_open=True)
+    m3 = _real(m3, "margin (m3)", low=0.0)
+    _flag(easy_margin, "easy_margin")
+    if m1 != 1.0 and m2 != 0.0:
+        raise ValueError("a multiplicative margin m1 != 1 combines only with the cosine margin "
+                         f"m3, not with an angular margin m2 (got m1={m1:g}, m2={m2:g})")
+    if is_torch(y):
+        y = y.long()
+    return x, y, w, xp, scale, m1, m2, m3
+
+
+# --- H1: contrastive loss --------------------------------------------------------------
+def _relu(z, xp):
+    """``max(z, 0)`` with torch's ``relu`` gradient convention: 0 at ``z = 0``."""
+    return xp.where(z > 0, z, 0.0 * z)
+
+
+def _pair_distance(x1, x2, distance, xp):
+    """``(D, dD/dx1)``: Euclidean ‖x1 − x2‖ or cosine distance 1 − cos(x1, x2), per row.
+
+    ``dD/dx2`` is ``-dD/dx1`` for the Euclidean distance; for the cosine distance it is
+    returned as the third element. At D = 0 the Euclidean direction is taken as 0 (as torch's
+    norm backward does)."""
+    if distance == "euclidean":
+        diff = x1 - x2
+        d = xp.sqrt(xp.sum(diff * diff, axis=1))
+        safe = xp.where(d > 0, d, 1.0, like=d)
+        unit = diff / safe[:, None] * xp.where(d > 0, 1.0, 0.0, like=d)[:, None]
+        return d, unit, -unit
+    n1, n2 = row_norms(x1, xp), row_norms(x2, xp)
+    h1, h2 = x1 / n1, x2 / n2
+    cos = xp.sum(h1 * h2, axis=1)
+    return 1.0 - cos, -(h2 - cos[:, None] * h1) / n1, -(h1 - cos[:, None] * h2) / n2
+
+
+def _contrastive_terms(x1, x2, t, xp, margin, pos_margin, similar_label, distance, squared):
+    """Per-pair loss and dℓ/dD (and the distance pieces)."""
+    d, dd1, dd2 = _pair_distance(x1, x2, distance, xp)
+    similar = t if similar_label == 1 else 1.0 - t
+    pos = _relu(d - pos_margin, xp)
+    neg = _relu(margin - d, xp)
+    if squared:
+        if distance == "euclidean" and pos_margin == 0.0:
+            diff = x1 - x2
+            pos_value = 0.5 * xp.sum(diff * diff, axis=1)      # smooth at D = 0
+        else:
+            pos_value = 0.5 * pos * pos
+        loss = similar * pos_value + (1.0 - similar) * (0.5 * neg * neg)
+        dloss = similar * pos - (1.0 - similar) * neg
+    else:
+        loss = similar * pos + (1.0 - similar) * neg
+        one = xp.ones_like(d)
+        dloss = similar * xp.where(pos > 0, one, 0.0 * one) - (1.0 - similar) * xp.where(neg > 0, one, 0.0 * one)
+    return loss, dloss, dd1, dd2
+
+
+def contrastive_loss(input1, input2, target, *, margin: float = 1.0, similar_label: int = 0,
+                     distance: str = "euclidean", squared: bool = True, pos_margin: float = 0.0,
+                     reduction: str = "mean"):
+    r"""Contrastive (siamese) loss of Hadsell, Chopra & LeCun (2006), with the libraries' variants.
+
+    .. math::
+
+        \ell_i = (1-Y_i)\,\tfrac12 D_i^2 + Y_i\,\tfrac12\max(0,\ m - D_i)^2,
+        \qquad D_i = \lVert x^{(1)}_i - x^{(2)}_i\rVert_2
+
+    with the paper's labels: :math:`Y=0` for a similar pair, :math:`Y=1` for a dissimilar one.
+
+    Parameters
+    ----------
+    input1, input2 : array_like, shape (B, d)
+        The two embeddings of each pair.
+    target : array_like, shape (B,)
+        Pair labels in {0, 1} (integers or floats); which one means *similar* is
+        ``similar_label``.
+    margin : float >= 0, default 1.0
+        :math:`m`: dissimilar pairs farther apart than this cost nothing.
+    similar_label : {0, 1}, default 0
+        0 is Hadsell et al.'s convention; 1 is sentence-transformers' and
+        pytorch-metric-learning's (``labels == 1`` / equal class labels mean similar).
+    distance : {'euclidean', 'cosine'}, default 'euclidean'
+        :math:`D = \lVert x^{(1)}-x^{(2)}\rVert_2` or the cosine distance
+        :math:`1-\cos(x^{(1)},x^{(2)})` (sentence-transformers' default).
+    squared : bool, default True
+        True: the halves of squares above (Hadsell, sentence-transformers). False: the plain
+        hinges :math:`\max(0, D-m_+)` and :math:`\max(0, m-D)`, without ½
+        (pytorch-metric-learning).
+    pos_margin : float >= 0, default 0.0
+        :math:`m_+`: similar pairs closer than this cost nothing (pytorch-metric-learning's
+        ``pos_margin``); the similar term is :math:`\tfrac12\max(0, D-m_+)^2` when squared.
+    reduction : {'mean', 'sum', 'none'}, default 'mean'
+        Over the pairs.
+
+    Returns
+    -------
+    array
+        Scalar, or shape ``(B,)`` for ``reduction='none'``.
+
+    Notes
+    -----
+    The three conventions in use, and how to get each:
+
+    ============================ ================= =================== =================
+    \                            Hadsell et al.    sentence-transformers pytorch-metric-learning
+    ============================ ================= =================== =================
+    label meaning *similar*      0                 1                   same class (1)
+    distance                     Euclidean         cosine distance     Euclidean on L2-normalised embeddings
+    terms                        ½D², ½[m−D]₊²     ½D², ½[m−D]₊²       [D−m₊]₊, [m−D]₊
+    default margin               (free)            0.5                 ``neg_margin=1``, ``pos_margin=0``
+    reduction                    sum               mean                mean of the non-zero positive terms
+                                                                       + mean of the non-zero negative terms
+    ============================ ================= =================== =================
+
+    * Hadsell: the defaults. sentence-transformers ``ContrastiveLoss``:
+      ``similar_label=1, distance='cosine', margin=0.5`` (with its
+      ``SiameseDistanceMetric.EUCLIDEAN`` it uses ``F.pairwise_distance``, which adds
+      ``eps=1e-6`` to the difference; we do not).
+    * pytorch-metric-learning ``ContrastiveLoss(pos_margin, neg_margin)``:
+      ``similar_label=1, squared=False, margin=neg_margin, pos_margin=pos_margin`` on
+      L2-normalised embeddings, ``reduction='none'``, then its ``AvgNonZeroReducer`` (the
+      mean over the pairs with a non-zero loss, separately for positive and negative pairs,
+      summed), which is why it reports exactly 0 once every pair satisfies its margin and why
+      its value does not fall as the easy pairs grow in number.
+
+    At :math:`D=0` the Euclidean distance has no gradient direction; the gradient of
+    :math:`D` is taken as 0 there (torch's norm backward does the same). The squared
+    similar term is computed as :math:`\tfrac12\sum_k (x^{(1)}_k-x^{(2)}_k)^2`, smooth at 0.
+
+    References
+    ----------
+    Hadsell, Chopra & LeCun, "Dimensionality Reduction by Learning an Invariant Mapping",
+    CVPR 2006.
+
+    Examples
+    --------
+    >>> import numpy as np, lossbook
+    >>> x1 = np.array([[0.0, 0.0], [0.0, 0.0]])
+    >>> x2 = np.array([[0.6, 0.8], [0.3, 0.4]])
+    >>> lossbook.contrastive_loss(x1, x2, np.array([0, 1]), reduction="none")
+    array([0.5  , 0.125])
+    >>> lossbook.contrastive_loss(x1, x2, np.array([1, 0]), similar_label=1, reduction="none")
+    array([0.5  , 0.125])
+    """
+    x1, x2, t, xp, margin, pos_margin = _contrastive_args(
+        input1, input2, target, margin, pos_margin, similar_label, distance, squared, reduction)
+    loss, _, _, _ = _contrastive_terms(x1, x2, t, xp, margin, pos_margin, similar_label,
+                                       distance, squared)
+    return reduce(loss, reduction)
+
+
+def contrastive_loss_grad(input1, input2, target, *, margin: float = 1.0, similar_label: int = 0,
+                          distance: str = "euclidean", squared: bool = True,
+                          pos_margin: float = 0.0, reduction: str = "mean", grad_output=None):
+    r"""Gradients (VJP) of :func:`contrastive_loss` for both embeddings.
+
+    .. math::
+
+        \frac{\partial\ell}{\partial D} = (1-Y)\,D - Y\max(0,\ m-D),\qquad
+        \frac{\partial D}{\partial x^{(1)}} = \frac{x^{(1)}-x^{(2)}}{D}
+        = -\frac{\partial D}{\partial x^{(2)}}
+
+    (squared Euclidean form, paper labels). For the cosine distance
+    :math:`\partial D/\partial x^{(1)} = -(\hat x^{(2)} - \cos\,\hat x^{(1)})/\lVert x^{(1)}\rVert`;
+    the plain hinges have :math:`\partial\ell/\partial D \in\{1, -1, 0\}`, 0 at the hinge
+    (torch's ``relu``).
+
+    Returns
+    -------
+    (array, array)
+        Shaped like ``input1`` and ``input2``.
+    """
+    x1, x2, t, xp, margin, pos_margin = _contrastive_args(
+        input1, input2, target, margin, pos_margin, similar_label, distance, squared, reduction)
+    loss, dloss, dd1, dd2 = _contrastive_terms(x1, x2, t, xp, margin, pos_margin, similar_label,
+                                               distance, squared)
+    g = (upstream(loss, reduction, grad_output) * dloss)[:, None]
+    return g * dd1, g * dd2
+
+
+# --- H2: triplet margin loss -----------------------------------------------------------
+def _p_distance(u, v, p, eps, squared, xp):
+    """``(d, dd/du)``: ‖u − v + eps‖_p (PyTorch's pairwise_distance) or ‖u − v‖² (FaceNet)."""
+    if squared:
+        diff = u - v
+        return xp.sum(diff * diff, axis=1), 2.0 * diff
+    diff = u - v + eps
+    if p == 2.0:
+        d = xp.sqrt(xp.sum(diff * diff, axis=1))
+        safe = xp.where(d > 0, d, 1.0, like=d)
+        return d, diff / safe[:, None] * xp.where(d > 0, 1.0, 0.0, like=d)[:, None]
+    a = xp.abs(diff)
+    if p == 1.0:
+        return xp.sum(a, axis=1), xp.sign(diff)
+    d = xp.sum(a ** p, axis=1) ** (1.0 / p)
+    safe = xp.where(d > 0, d, 1.0, like=d)
+    return d, xp.sign(diff) * a ** (p - 1.0) / (safe ** (p - 1.0))[:, None] \
+        * xp.where(d > 0, 1.0, 0.0, like=d)[:, None]
+
+
+def _triplet_terms(a, pos, neg, xp, margin, p, eps, swap, squared):
+    d_ap, g_ap = _p_distance(a, pos, p, eps, squared, xp)
+    d_an, g_an = _p_distance(a, neg, p, eps, squared, xp)
+    if swap:
+        d_pn, g_pn = _p_distance(pos, neg, p, eps, squared, xp)
+        one = xp.ones_like(d_an)
+        # torch.minimum's backward: all to the smaller one, half each on a tie
+        w_an = xp.where(d_an < d_pn, one, xp.where(d_an == d_pn, 0.5 * one, 0.0 * one))
+        d_neg = xp.minimum(d_an, d_pn)
+    else:
+        d_pn = g_pn = None
+        w_an = xp.ones_like(d_an)
+        d_neg = d_an
+    z = margin + d_ap - d_neg
+    return xp.maximum(z, 0.0), z, g_ap, g_an, g_pn, w_an
+
+
+def triplet_margin_loss(anchor, positive, negative, *, margin: float = 1.0, p: float = 2.0,
+                        eps: float = 1e-6, swap: bool = False, squared: bool = False,
+                        reduction: str = "mean"):
+    r"""Triplet margin loss: PyTorch's form, and FaceNet's squared form with ``squared=True``.
+
+    .. math::
+
+        \ell_i = \max\bigl(0,\ m + d(a_i, p_i) - d(a_i, n_i)\bigr),
+        \qquad d(x, y) = \lVert x - y + \varepsilon\rVert_p
+
+    With ``squared=True`` (Schroff et al. 2015), :math:`d(x,y)=\lVert x-y\rVert_2^2`
+    (no :math:`\varepsilon`, ``p`` unused) and FaceNet's margin is :math:`m=\alpha=0.2`.
+
+    Parameters
+    ----------
+    anchor, positive, negative : array_like, shape (B, d)
+        The triplets' embeddings (FaceNet L2-normalises them first; we do not).
+    margin : float, default 1.0
+        :math:`m` (PyTorch's default; FaceNet's :math:`\alpha` is 0.2).
+    p : float >= 1, default 2.0
+        The norm's order.
+    eps : float >= 0, default 1e-6
+        Added to each difference before the norm, exactly as ``F.pairwise_distance`` does.
+    swap : bool, default False
+        Use :math:`\min(d(a,n), d(p,n))` as the negative distance (Balntas et al. 2016).
+    squared : bool, default False
+        FaceNet's squared Euclidean distances.
+    reduction : {'mean', 'sum', 'none'}, default 'mean'
+        Over the triplets: ``'mean'`` averages over **all** of them, inactive (zero) ones
+        included, as PyTorch does.
+
+    Returns
+    -------
+    array
+        Scalar, or shape ``(B,)`` for ``reduction='none'``.
+
+    Notes
+    -----
+    pytorch-metric-learning's ``TripletMarginLoss(margin=0.05)`` forms every valid triplet
+    of a labelled batch, L2-normalises the embeddings, uses plain Euclidean distances
+    without :math:`\varepsilon` and averages over the **non-zero** triplets only
+    (``AvgNonZeroReducer``); so its value is the mean of the active triplets' losses, and it
+    is exactly 0 when every triplet satisfies the margin. The equivalent here is
+    ``eps=0`` on normalised embeddings, ``reduction='none'``, then the mean of the positive
+    entries.
+
+    The hinge's kink (:math:`m + d_{ap} = d_{an}`) passes the gradient (``clamp_min``'s
+    backward is inclusive).
+
+    References
+    ----------
+    Schroff, Kalenichenko & Philbin, "FaceNet: A Unified Embedding for Face Recognition and
+    Clustering", CVPR 2015, arXiv:1503.03832. Balntas, Riba, Ponsa & Mikolajczyk, "Learning
+    local feature descriptors with triplets and shallow convolutional neural networks",
+    BMVC 2016 (the swap).
+
+    Examples
+    --------
+    >>> import numpy as np, lossbook
+    >>> a, p, n = np.array([[0.0, 0.0]]), np.array([[0.3, 0.4]]), np.array([[1.2, 0.0]])
+    >>> round(float(lossbook.triplet_margin_loss(a, p, n, eps=0.0)), 12)
+    0.3
+    >>> round(float(lossbook.triplet_margin_loss(a, p, n, margin=0.2, squared=True)), 12)
+    0.0
+    """
+    a, pos, neg, xp, margin, p, eps = _triplet_args(anchor, positive, negative, margin, p, eps,
+                                                    swap, squared, reduction)
+    loss = _triplet_terms(a, pos, neg, xp, margin, p, eps, swap, squared)[0]
+    return reduce(loss, reduction)
+
+
+def triplet_margin_loss_grad(anchor, positive, negative, *, margin: float = 1.0, p: float = 2.0,
+                             eps: float = 1e-6, swap: bool = False, squared: bool = False,
+                             reduction: str = "mean", grad_output=None):
+    r"""Gradients (VJP) of :func:`triplet_margin_loss` for anchor, positive and negative.
+
+    .. math::
+
+        \frac{\partial\ell}{\partial a} = u_p - u_n,\quad
+        \frac{\partial\ell}{\partial p} = -u_p,\quad
+        \frac{\partial\ell}{\partial n} = u_n,\qquad
+        u_p = \frac{a-p+\varepsilon}{d(a,p)},\ u_n = \frac{a-n+\varepsilon}{d(a,n)}
+
+    on active triplets (:math:`m+d_{ap}-d_{an}\ge 0`; 0 otherwise), for :math:`p=2`. For
+    other :math:`p`, :math:`u = \operatorname{sign}(v)|v|^{p-1}/d^{p-1}` with
+    :math:`v` the difference; for the squared form, :math:`u_p = 2(a-p)`, :math:`u_n=2(a-n)`.
+    With ``swap`` the negative's part goes to :math:`d(p,n)` where it is the smaller.
+
+    Returns
+    -------
+    (array, array, array)
+        Shaped like ``anchor``, ``positive`` and ``negative``.
+    """
+    a, pos, neg, xp, margin, p, eps = _triplet_args(anchor, positive, negative, margin, p, eps,
+                                                    swap, squared, reduction)
+    loss, z, g_ap, g_an, g_pn, w_an = _triplet_terms(a, pos, neg, xp, margin, p, eps, swap, squared)
+    one = xp.ones_like(z)
+    g = upstream(loss, reduction, grad_output) * xp.where(z >= 0, one, 0.0 * one)
+    ga = g[:, None] * g_ap - (g * w_an)[:, None] * g_an
+    gp = -g[:, None] * g_ap
+    gn = (g * w_an)[:, None] * g_an
+    if swap:
+        g_swap = (g * (1.0 - w_an))[:, None] * g_pn
+        gp = gp - g_swap
+        gn = gn + g_swap
+    return ga, gp, gn
+
+
+# --- H3: margin ranking loss -----------------------------------------------------------
+def margin_ranking_loss(input1, input2, target, *, margin: float = 0.0, reduction: str = "mean"):
+    r"""Margin ranking loss: ``input1`` should rank above ``input2`` when ``target`` is +1.
+
+    .. math::
+
+        \ell_i = \max\bigl(0,\ -y_i\,(x^{(1)}_i - x^{(2)}_i) + m\bigr),
+        \qquad y_i\in\{-1,+1\}
+
+    Parameters
+    ----------
+    input1, input2 : array_like
+        Scores, of the same shape.
+    target : array_like
+        :math:`y` in {-1, +1}, shaped like the inputs: +1 means ``input1`` should be the
+        larger by at least ``margin``.
+    margin : float, default 0.0
+        :math:`m` (PyTorch's default 0; ranking SVMs and TransE use a positive one).
+    reduction : {'mean', 'sum', 'none'}, default 'mean'
+        Over all elements (PyTorch).
+
+    Returns
+    -------
+    array
+        Scalar, or shaped like the inputs for ``reduction='none'``.
+
+    Notes
+    -----
+    Exactly ``torch.nn.functional.margin_ranking_loss``, including the gradient at the
+    hinge (``clamp_min``'s backward is inclusive: at :math:`-y(x^{(1)}-x^{(2)})+m=0` the
+    gradient is :math:`\mp y`, not 0). PyTorch accepts any target values; here they must be
+    ±1.
+
+    References
+    ----------
+    Herbrich, Graepel & Obermayer, "Support Vector Learning for Ordinal Regression", ICANN
+    1999; Joachims, "Optimizing Search Engines using Clickthrough Data", KDD 2002.
+
+    Examples
+    --------
+    >>> import numpy as np, lossbook
+    >>> x1, x2, y = np.array([0.8, 0.2, 0.5]), np.array([0.5, 0.4, 0.5]), np.array([1.0, 1.0, -1.0])
+    >>> lossbook.margin_ranking_loss(x1, x2, y, margin=0.1, reduction="none")
+    array([0. , 0.3, 0.1])
+    """
+    x1, x2, t, xp, margin = _ranking_args(input1, input2, target, margin, reduction, rows=False)
+    return reduce(xp.maximum(-t * (x1 - x2) + margin, 0.0), reduction)
+
+
+def margin_ranking_loss_grad(input1, input2, target, *, margin: float = 0.0,
+                             reduction: str = "mean", grad_output=None):
+    r"""Gradients (VJP) of :func:`margin_ranking_loss` for both inputs.
+
+    .. math::
+
+        \frac{\partial\ell}{\partial x^{(1)}} = -y\,\mathbb 1[-y(x^{(1)}-x^{(2)})+m \ge 0]
+        = -\frac{\partial\ell}{\partial x^{(2)}}
+
+    Returns
+    -------
+    (array, array)
+        Shaped like ``input1`` and ``input2``.
+    """
+    x1, x2, t, xp, margin = _ranking_args(input1, input2, target, margin, reduction, rows=False)
+    z = -t * (x1 - x2) + margin
+    one = xp.ones_like(z)
+    g = upstream(z, reduction, grad_output) * xp.where(z >= 0, one, 0.0 * one) * -t
+    return g, -g
+
+
+# --- cosine embedding loss (PyTorch) ---------------------------------------------------
+_COSINE_EPS = 1e-12   # ATen's EPSILON in cosine_embedding_loss, added to each squared norm
+
+
+def _cosine_terms(x1, x2, xp):
+    prod = xp.sum(x1 * x2, axis=1)
+    sq1 = xp.sum(x1 * x1, axis=1) + _COSINE_EPS
+    sq2 = xp.sum(x2 * x2, axis=1) + _COSINE_EPS
+    denom = xp.sqrt(sq1 * sq2)
+    return prod / denom, denom, sq1, sq2
+
+
+def cosine_embedding_loss(input1, input2, target, *, margin: float = 0.0, reduction: str = "mean"):
+    r"""Cosine embedding loss (PyTorch's): pull similar pairs to cosine 1, push others below ``margin``.
+
+    .. math::
+
+        \ell_i = \begin{cases} 1-\cos(x^{(1)}_i, x^{(2)}_i) & y_i = 1\\
+        \max\bigl(0,\ \cos(x^{(1)}_i, x^{(2)}_i) - m\bigr) & y_i=-1\end{cases},
+        \qquad \cos(u, v) = \frac{u^\top v}{\sqrt{(\lVert u\rVert^2+\epsilon)(\lVert v\rVert^2+\epsilon)}}
+
+    with :math:`\epsilon=10^{-12}` added to each squared norm, exactly as ATen does.
+
+    Parameters
+    ----------
+    input1, input2 : array_like, shape (B, d)
+        The pairs' embeddings.
+    target : array_like, shape (B,)
+        1 for a similar pair, -1 for a dissimilar one.
+    margin : float in [-1, 1], default 0.0
+        :math:`m` (PyTorch suggests 0 to 0.5).
+    reduction : {'mean', 'sum', 'none'}, default 'mean'
+        Over the pairs.
+
+    Returns
+    -------
+    array
+        Scalar, or shape ``(B,)`` for ``reduction='none'``.
+
+    Notes
+    -----
+    PyTorch gives 0 for a target that is neither 1 nor -1; here such a target is an error.
+    The hinge's kink passes the gradient (``clamp_min``).
+
+    References
+    ----------
+    PyTorch, ``torch.nn.CosineEmbeddingLoss``.
+
+    Examples
+    --------
+    >>> import numpy as np, lossbook
+    >>> x1 = np.array([[1.0, 0.0], [1.0, 0.0]])
+    >>> x2 = np.array([[1.0, 1.0], [1.0, 1.0]])
+    >>> lossbook.cosine_embedding_loss(x1, x2, np.array([1, -1]), margin=0.5, reduction="none").round(6)
+    array([0.292893, 0.207107])
+    """
+    x1, x2, t, xp, margin = _ranking_args(input1, input2, target, margin, reduction, rows=True)
+    cos = _cosine_terms(x1, x2, xp)[0]
+    loss = xp.where(t > 0, 1.0 - cos, xp.maximum(cos - margin, 0.0))
+    return reduce(loss, reduction)
+
+
+def cosine_embedding_loss_grad(input1, input2, target, *, margin: float = 0.0,
+                               reduction: str = "mean", grad_output=None):
+    r"""Gradients (VJP) of :func:`cosine_embedding_loss` for both inputs.
+
+    .. math::
+
+        \frac{\partial\cos}{\partial x^{(1)}} = \frac{x^{(2)}}{\sqrt{s_1 s_2}}
+        - \cos\,\frac{x^{(1)}}{s_1},\qquad s_k = \lVert x^{(k)}\rVert^2+\epsilon ;
+        \quad \frac{\partial\ell}{\partial\cos} = -1\ (y=1),\ \ \mathbb 1[\cos\ge m]\ (y=-1)
+
+    Returns
+    -------
+    (array, array)
+        Shaped like ``input1`` and ``input2``.
+    """
+    x1, x2, t, xp, margin = _ranking_args(input1, input2, target, margin, reduction, rows=True)
+    cos, denom, sq1, sq2 = _cosine_terms(x1, x2, xp)
+    one = xp.ones_like(cos)
+    dcos = xp.where(t > 0, -one, xp.where(cos - margin >= 0, one, 0.0 * one))
+    g = (upstream(cos, reduction, grad_output) * dcos)[:, None]
+    grad1 = g * (x2 / denom[:, None] - (cos / sq1)[:, None] * x1)
+    grad2 = g * (x1 / denom[:, None] - (cos / sq2)[:, None] * x2)
+    return grad1, grad2
+
+
+# --- H5: angular-margin softmax heads (SphereFace, CosFace, ArcFace) ---------------------
+def _target_logit(c, m1, m2, m3, easy_margin, xp):
+    """``(phi(c), dphi/dc)``: the margin-modified target cosine, per row."""
+    one = xp.ones_like(c)
+    if m1 == 1.0:
+        if m2 == 0.0:
+            return c - m3, one
+        sine = xp.sqrt(xp.clip(1.0 - c * c, 0.0, 1.0))
+        cos_m, sin_m = math.cos(m2), math.sin(m2)
+        phi = c * cos_m - sine * sin_m                       # cos(theta + m2)
+        dphi = cos_m + sin_m * c / xp.where(sine > 0, sine, 1.0, like=sine) \
+            * xp.where(sine > 0, 1.0, 0.0, like=sine)
+        if easy_margin:
+            keep, fallback = c > 0, c
+        else:
+            # theta + m2 > pi: insightface's cos(theta) - m2 sin(m2) (sinmm = sin(pi - m2) m2)
+            keep, fallback = c > math.cos(math.pi - m2), c - math.sin(math.pi - m2) * m2
+        return xp.where(keep, phi, fallback) - m3, xp.where(keep, dphi, one)
+    # SphereFace's monotone psi(theta) = (-1)^k cos(m1 theta) - 2k on [k pi/m1, (k+1) pi/m1]
+    theta = xp.arccos(xp.clip(c, -1.0, 1.0))
+    t = m1 * theta
+    sign, k = one, 0.0 * one
+    for j in range(1, int(math.ceil(m1)) + 1):
+        past = t >= j * math.pi
+        sign = xp.where(past, -sign, sign)
+        k = xp.where(past, k + 1.0, k)
+    sine = xp.sqrt(xp.clip(1.0 - c * c, 0.0, 1.0))
+    # d theta/dc = -1/sin(theta); at sin(theta) = 0 the ratio sin(m1 theta)/sin(theta) -> m1
+    ratio = xp.where(sine > 0, xp.sin(t) / xp.where(sine > 0, sine, 1.0, like=sine), m1 * one)
+    return sign * xp.cos(t) - 2.0 * k - m3, sign * m1 * ratio
+
+
+def _margin_head(x, y, w, xp, scale, m1, m2, m3, easy_margin):
+    """Per-row loss, the cosine matrix pieces, softmax and dphi/dc of the target."""
+    cos, xh, wh, nx, nw = cosine_matrix(x, w, xp)
+    onehot = xp.one_hot(y, w.shape[0], like=cos)
+    c_y = xp.sum(cos * onehot, axis=1)
+    phi, dphi = _target_logit(c_y, m1, m2, m3, easy_margin, xp)
+    logits = scale * xp.where(onehot > 0.5, phi[:, None], cos)
+    logp = xp.log_softmax(logits, axis=1)
+    loss = -xp.sum(logp * onehot, axis=1)
+    return loss, (cos, xh, wh, nx, nw), xp.exp(logp), onehot, dphi
+
+
+def _margin_head_grad(x, y, w, xp, scale, m1, m2, m3, easy_margin, reduction, grad_output):
+    loss, pieces, prob, onehot, dphi = _margin_head(x, y, w, xp, scale, m1, m2, m3, easy_margin)
+    g = upstream(loss, reduction, grad_output)[:, None]
+    dlogits = g * (prob - onehot)                       # d loss / d logits
+    # d logits / d cos: s for the other classes, s * dphi/dc for the target
+    G = scale * dlogits * xp.where(onehot > 0.5, dphi[:, None], xp.ones_like(dlogits))
+    return cosine_matrix_vjp(G, *pieces, xp)
+
+
+def combined_margin_loss(input, target, weight, *, scale: float = 64.0, m1: float = 1.0,
+                         m2: float = 0.5, m3: float = 0.0, easy_margin: bool = False,
+                         reduction: str = "mean"):
+    r"""Softmax cross-entropy on scaled cosines with the combined angular margin ``(m1, m2, m3)``.
+
+    .. math::
+
+        \ell_i = -\log\frac{e^{s\,\psi(\theta_{y_i})}}{e^{s\,\psi(\theta_{y_i})}
+        + \sum_{j\ne y_i} e^{s\cos\theta_j}},\qquad
+        \psi(\theta) = \cos(m_1\theta + m_2) - m_3,\qquad
+        \cos\theta_j = \frac{W_j^\top x_i}{\lVert W_j\rVert\,\lVert x_i\rVert}
+
+    SphereFace is :math:`(m_1, 0, 0)`, ArcFace :math:`(1, m_2, 0)`, CosFace
+    :math:`(1, 0, m_3)` (Deng et al. 2019, Eq. 4). :func:`sphereface_loss`,
+    :func:`arcface_loss` and :func:`cosface_loss` call this function.
+
+    Parameters
+    ----------
+    input : array_like, shape (B, d)
+        Embeddings :math:`x_i` (normalised inside; no zero rows).
+    target : array_like of int, shape (B,)
+        Class labels in ``[0, C)``.
+    weight : array_like, shape (C, d)
+        Class weights :math:`W_j` (the rows of the last layer, as in ``nn.Linear`` and
+        insightface; normalised inside).
+    scale : float > 0, default 64.0
+        :math:`s`.
+    m1 : float >= 1, default 1.0
+        Multiplicative angular margin. For :math:`m_1\ne1` the target logit is SphereFace's
+        monotone extension :math:`\psi(\theta)=(-1)^k\cos(m_1\theta)-2k-m_3` for
+        :math:`\theta\in[k\pi/m_1,(k+1)\pi/m_1]`, and ``m2`` must be 0.
+    m2 : float in [0, pi), default 0.5
+        Additive angular margin in **radians**.
+    m3 : float >= 0, default 0.0
+        Additive cosine margin.
+    easy_margin : bool, default False
+        With :math:`m_2>0`: apply the angular margin only where :math:`\cos\theta_y>0`.
+    reduction : {'mean', 'sum', 'none'}, default 'mean'
+        Over the batch.
+
+    Returns
+    -------
+    array
+        Scalar, or shape ``(B,)`` for ``reduction='none'``.
+
+    Notes
+    -----
+    For :math:`m_1=1, m_2>0` the target cosine follows insightface's ``ArcFace`` /
+    ``CombinedMarginLoss`` (the version with the fallback) exactly:
+    :math:`\cos(\theta+m_2)=\cos\theta\cos m_2-\sin\theta\sin m_2` with
+    :math:`\sin\theta=\sqrt{1-\cos^2\theta}` where :math:`\cos\theta>\cos(\pi-m_2)`, and
+    :math:`\cos\theta - m_2\sin m_2` beyond (:math:`\theta+m_2>\pi`, where
+    :math:`\cos(\theta+m_2)` would start to increase again). The fallback is discontinuous
+    at :math:`\theta=\pi-m_2` (:math:`-1` against :math:`-1.117` for :math:`m_2=0.5`). With
+    ``easy_margin`` it is :math:`\cos\theta` where :math:`\cos\theta\le 0`. Then
+    :math:`m_3` is subtracted (insightface's ``CombinedMarginLoss`` applies either
+    :math:`m_2` or :math:`m_3`, never both; the MXNet original applies both, without the
+    fallback).
+
+    At :math:`\theta_y\in\{0,\pi\}` the derivative of :math:`\cos(\theta+m_2)` in
+    :math:`\cos\theta` is infinite; the gradient takes its :math:`\cot\theta` term as 0
+    there (references give ``inf``/``nan``).
+
+    References
+    ----------
+    Deng, Guo, Xue & Zafeiriou, "ArcFace: Additive Angular Margin Loss for Deep Face
+    Recognition", CVPR 2019, arXiv:1801.07698.
+
+    Examples
+    --------
+    >>> import numpy as np, lossbook
+    >>> x, w = np.array([[1.0, 1.0]]), np.array([[1.0, 0.0], [0.0, 1.0]])
+    >>> round(float(lossbook.combined_margin_loss(x, np.array([0]), w, scale=1.0, m2=0.0)), 6)
+    0.693147
+    """
+    x, y, w, xp, scale, m1, m2, m3 = _margin_head_args(input, target, weight, scale, m1, m2, m3,
+                                                      easy_margin, reduction)
+    return reduce(_margin_head(x, y, w, xp, scale, m1, m2, m3, easy_margin)[0], reduction)
+
+
+def combined_margin_loss_grad(input, target, weight, *, scale: float = 64.0, m1: float = 1.0,
+                              m2: float = 0.5, m3: float = 0.0, easy_margin: bool = False,
+                              reduction: str = "mean", grad_output=None):
+    r"""Gradients (VJP) of :func:`combined_margin_loss` for the embeddings and the class weights.
+
+    .. math::
+
+        \frac{\partial\ell}{\partial\cos\theta_j} = s\,(p_j-\delta_{jy})\ (j\ne y),\qquad
+        \frac{\partial\ell}{\partial\cos\theta_y} = s\,(p_y-1)\,\psi'(\cos\theta_y),
+
+        \frac{\partial\cos\theta_j}{\partial x} = \frac{\hat W_j-\cos\theta_j\,\hat x}{\lVert x\rVert},
+        \qquad
+        \frac{\partial\cos\theta_j}{\partial W_j} = \frac{\hat x-\cos\theta_j\,\hat W_j}{\lVert W_j\rVert}
+
+    with :math:`p=\operatorname{softmax}` of the logits and, for ArcFace,
+    :math:`\psi' = \cos m_2 + \sin m_2\,\cot\theta_y` (1 on the fallback branch); for
+    SphereFace :math:`\psi' = (-1)^k m_1\sin(m_1\theta_y)/\sin\theta_y`.
+
+    Returns
+    -------
+    (array, array)
+        Shaped like ``input`` and like ``weight``.
+    """
+    x, y, w, xp, scale, m1, m2, m3 = _margin_head_args(input, target, weight, scale, m1, m2, m3,
+                                                      easy_margin, reduction)
+    return _margin_head_grad(x, y, w, xp, scale, m1, m2, m3, easy_margin, reduction, grad_output)
+
+
+def arcface_loss(input, target, weight, *, scale: float = 64.0, margin: float = 0.5,
+                 easy_margin: bool = False, reduction: str = "mean"):
+    r"""ArcFace (additive angular margin) loss: the target angle is penalised by ``margin``.
+
+    .. math::
+
+        \ell_i = -\log\frac{e^{s\cos(\theta_{y_i}+m)}}{e^{s\cos(\theta_{y_i}+m)}
+        + \sum_{j\ne y_i}e^{s\cos\theta_j}}
+
+    :func:`combined_margin_loss` with :math:`(m_1,m_2,m_3)=(1,m,0)`, including
+    insightface's fallback :math:`\cos\theta-m\sin m` for :math:`\theta+m>\pi` and its
+    ``easy_margin``.
+
+    Parameters
+    ----------
+    input : array_like, shape (B, d)
+        Embeddings (normalised inside).
+    target : array_like of int, shape (B,)
+        Class labels in ``[0, C)``.
+    weight : array_like, shape (C, d)
+        Class weights (normalised inside).
+    scale : float > 0, default 64.0
+        :math:`s`.
+    margin : float in [0, pi), default 0.5
+        :math:`m` in **radians** (0.5 rad = 28.6°).
+    easy_margin : bool, default False
+        Apply the margin only where :math:`\cos\theta_y>0` (else the plain cosine).
+    reduction : {'mean', 'sum', 'none'}, default 'mean'
+        Over the batch.
+
+    Returns
+    -------
+    array
+        Scalar, or shape ``(B,)`` for ``reduction='none'``.
+
+    Notes
+    -----
+    Differences from the reference implementations:
+
+    * insightface (``recognition/arcface_torch/losses.py``, ``ArcFace(s=64, margin=0.5)``
+      and ``CombinedMarginLoss``): the same numbers, with the weight matrix shaped
+      ``(C, d)`` as here; its fallback condition is ``cos θ > cos(π − m)`` (strict), as here.
+    * pytorch-metric-learning ``ArcFaceLoss(num_classes, embedding_size, margin=28.6,
+      scale=64)``: the margin is in **degrees** (28.6° ≈ 0.4992 rad, not exactly 0.5), its
+      ``W`` is shaped ``(d, C)``, the angle is computed as ``acos`` and
+      :math:`\cos(\theta+m)` directly, it keeps the margin where
+      :math:`\theta\le\pi-m` (inclusive; here strict), and it has no ``easy_margin``.
+      Its default reducer is the plain mean: ``reduction='mean'``.
+
+    References
+    ----------
+    Deng, Guo, Xue & Zafeiriou, "ArcFace: Additive Angular Margin Loss for Deep Face
+    Recognition", CVPR 2019, arXiv:1801.07698.
+
+    Examples
+    --------
+    >>> import numpy as np, lossbook
+    >>> x, w = np.array([[1.0, 0.0]]), np.array([[0.0, 1.0], [1.0, 0.0]])
+    >>> round(float(lossbook.arcface_loss(x, np.array([0]), w, scale=1.0)), 6)
+    1.684624
+    """
+    return combined_margin_loss(input, target, weight, scale=scale, m1=1.0, m2=margin, m3=0.0,
+                                easy_margin=easy_margin, reduction=reduction)
+
+
+def arcface_loss_grad(input, target, weight, *, scale: float = 64.0, margin: float = 0.5,
+                      easy_margin: bool = False, reduction: str = "mean", grad_output=None):
+    r"""Gradients (VJP) of :func:`arcface_loss` for the embeddings and the class weights.
+
+    .. math::
+
+        \frac{\partial\ell}{\partial\cos\theta_y} = s\,(p_y-1)\Bigl(\cos m
+        + \sin m\,\frac{\cos\theta_y}{\sin\theta_y}\Bigr),\qquad
+        \frac{\partial\ell}{\partial\cos\theta_j} = s\,p_j\ (j\ne y)
+
+    (1 in place of the bracket on the fallback branch), then through the cosines as in
+    :func:`combined_margin_loss_grad`.
+
+    Returns
+    -------
+    (array, array)
+        Shaped like ``input`` and like ``weight``.
+    """
+    return combined_margin_loss_grad(input, target, weight, scale=scale, m1=1.0, m2=margin,
+                                     m3=0.0, easy_margin=easy_margin, reduction=reduction,
+                                     grad_output=grad_output)
+
+
+def cosface_loss(input, target, weight, *, scale: float = 64.0, margin: float = 0.35,
+                 reduction: str = "mean"):
+    r"""CosFace / AM-Softmax (additive cosine margin) loss.
+
+    .. math::
+
+        \ell_i = -\log\frac{e^{s(\cos\theta_{y_i}-m)}}{e^{s(\cos\theta_{y_i}-m)}
+        + \sum_{j\ne y_i}e^{s\cos\theta_j}}
+
+    :func:`combined_margin_loss` with :math:`(m_1,m_2,m_3)=(1,0,m)`.
+
+    Parameters
+    ----------
+    input : array_like, shape (B, d)
+        Embeddings (normalised inside).
+    target : array_like of int, shape (B,)
+        Class labels in ``[0, C)``.
+    weight : array_like, shape (C, d)
+        Class weights (normalised inside).
+    scale : float > 0, default 64.0
+        :math:`s`.
+    margin : float >= 0, default 0.35
+        :math:`m` (Wang et al. 2018 and pytorch-metric-learning use 0.35; insightface's
+        ``CosFace`` 0.4; AM-Softmax 0.35 with :math:`s=30`).
+    reduction : {'mean', 'sum', 'none'}, default 'mean'
+        Over the batch.
+
+    Returns
+    -------
+    array
+        Scalar, or shape ``(B,)`` for ``reduction='none'``.
+
+    Notes
+    -----
+    pytorch-metric-learning ``CosFaceLoss(num_classes, embedding_size, margin=0.35,
+    scale=64)`` computes the same numbers (its ``W`` is shaped ``(d, C)``); insightface's
+    ``CosFace(s=64, m=0.4)`` too, with its own default margin.
+
+    References
+    ----------
+    Wang et al., "CosFace: Large Margin Cosine Loss for Deep Face Recognition", CVPR 2018,
+    arXiv:1801.09414; Wang, Cheng, Liu & Liu, "Additive Margin Softmax for Face
+    Verification", 2018, arXiv:1801.05599.
+
+    Examples
+    --------
+    >>> import numpy as np, lossbook
+    >>> x, w = np.array([[1.0, 0.0]]), np.array([[1.0, 0.0], [0.0, 1.0]])
+    >>> round(float(lossbook.cosface_loss(x, np.array([0]), w, scale=1.0)), 6)
+    0.420055
+    """
+    return combined_margin_loss(input, target, weight, scale=scale, m1=1.0, m2=0.0, m3=margin,
+                                reduction=reduction)
+
+
+def cosface_loss_grad(input, target, weight, *, scale: float = 64.0, margin: float = 0.35,
+                      reduction: str = "mean", grad_output=None):
+    r"""Gradients (VJP) of :func:`cosface_loss` for the embeddings and the class weights.
+
+    .. math::
+
+        \frac{\partial\ell}{\partial\cos\theta_j} = s\,(p_j-\delta_{jy})
+
+    then through the cosines as in :func:`combined_margin_loss_grad`.
+
+    Returns
+    -------
+    (array, array)
+        Shaped like ``input`` and like ``weight``.
+    """
+    return combined_margin_loss_grad(input, target, weight, scale=scale, m1=1.0, m2=0.0,
+                                     m3=margin, reduction=reduction, grad_output=grad_output)
+
+
+def sphereface_loss(input, target, weight, *, scale: float = 64.0, margin: float = 4.0,
+                    reduction: str = "mean"):
+    r"""SphereFace (multiplicative angular margin, A-Softmax) loss on normalised embeddings.
+
+    .. math::
+
+        \ell_i = -\log\frac{e^{s\,\psi(\theta_{y_i})}}{e^{s\,\psi(\theta_{y_i})}
+        + \sum_{j\ne y_i}e^{s\cos\theta_j}},\qquad
+        \psi(\theta) = (-1)^k\cos(m\theta) - 2k,\ \ \theta\in\Bigl[\tfrac{k\pi}{m},
+        \tfrac{(k+1)\pi}{m}\Bigr]
+
+    :func:`combined_margin_loss` with :math:`(m_1,m_2,m_3)=(m,0,0)`; :math:`\psi` is the
+    paper's monotone extension of :math:`\cos(m\theta)` (Liu et al. 2017, Eq. 6–7), which is
+    continuous for any real :math:`m\ge1`.
+
+    Parameters
+    ----------
+    input : array_like, shape (B, d)
+        Embeddings (normalised inside).
+    target : array_like of int, shape (B,)
+        Class labels in ``[0, C)``.
+    weight : array_like, shape (C, d)
+        Class weights (normalised inside).
+    scale : float > 0, default 64.0
+        :math:`s`, in place of the feature norm (see the notes).
+    margin : float >= 1, default 4.0
+        :math:`m` (the paper's 4).
+    reduction : {'mean', 'sum', 'none'}, default 'mean'
+        Over the batch.
+
+    Returns
+    -------
+    array
+        Scalar, or shape ``(B,)`` for ``reduction='none'``.
+
+    Notes
+    -----
+    The original A-Softmax keeps the feature norm: its logits are
+    :math:`\lVert x\rVert\,\psi(\theta_y)` and :math:`\lVert x\rVert\cos\theta_j`, and it
+    trains with an annealed mix :math:`(\lambda\cos\theta+\psi(\theta))/(1+\lambda)`.
+    pytorch-metric-learning's ``SphereFaceLoss(num_classes, embedding_size, margin=4,
+    scale=1)`` keeps the norm too (logits :math:`\lVert x\rVert\cdot\text{scale}\cdot\psi`),
+    truncates ``margin`` to an integer and evaluates :math:`\cos(m\theta)` by the
+    multiple-angle formula, without the annealing. Here, as in the combined-margin
+    formulation (ArcFace paper, insightface), the embeddings are normalised and scaled by
+    :math:`s`: on unit-norm embeddings our value equals pytorch-metric-learning's with
+    ``scale=s``.
+
+    References
+    ----------
+    Liu, Wen, Yu, Li, Raj & Song, "SphereFace: Deep Hypersphere Embedding for Face
+    Recognition", CVPR 2017, arXiv:1704.08063.
+
+    Examples
+    --------
+    >>> import numpy as np, lossbook
+    >>> x, w = np.array([[1.0, 1.0]]), np.array([[1.0, 0.0], [0.0, 1.0]])
+    >>> round(float(lossbook.sphereface_loss(x, np.array([0]), w, scale=1.0, margin=2.0)), 6)
+    1.10794
+    """
+    return combined_margin_loss(input, target, weight, scale=scale, m1=margin, m2=0.0, m3=0.0,
+                                reduction=reduction)
+
+
+def sphereface_loss_grad(input, target, weight, *, scale: float = 64.0, margin: float = 4.0,
+                         reduction: str = "mean", grad_output=None):
+    r"""Gradients (VJP) of :func:`sphereface_loss` for the embeddings and the class weights.
+
+    .. math::
+
+        \frac{\partial\ell}{\partial\cos\theta_y} = s\,(p_y-1)\,(-1)^k\,m\,
+        \frac{\sin(m\theta_y)}{\sin\theta_y},\qquad
+        \frac{\partial\ell}{\partial\cos\theta_j} = s\,p_j\ (j\ne y)
+
+    then through the cosines as in :func:`combined_margin_loss_grad`.
+
+    Returns
+    -------
+    (array, array)
+        Shaped like ``input`` and like ``weight``.
+    """
+    return combined_margin_loss_grad(input, target, weight, scale=scale, m1=margin, m2=0.0,
+                                     m3=0.0, reduction=reduction, grad_output=grad_output)
+
+
 # --- registry entries -------------------------------------------------------------------
 def _center_example(seed):
     """Seven 3-D features, labels of 4 classes (class 3 absent), centres away from them."""
@@ -215,9 +1254,236 @@ def _first_coordinate(a):
     return a if a.ndim == 1 else a[:, 0]
 
 
+def _unit_rows(generator, n, d):
+    u = generator.normal(size=(n, d))
+    return u / np.linalg.norm(u, axis=1, keepdims=True)
+
+
+def _pairs_at(seed, distances, d=3):
+    """Pairs (x1, x2) with ‖x1 − x2‖ equal to ``distances`` (random directions)."""
+    generator = rng(seed)
+    x1 = generator.uniform(-2.0, 2.0, size=(len(distances), d))
+    return x1, x1 + np.asarray(distances)[:, None] * _unit_rows(generator, len(distances), d)
+
+
+def _contrastive_example(seed):
+    """Seven pairs at distances 0.2–0.8 or 1.2–2.2 (away from the margin 1), both labels."""
+    generator = rng(seed + 100)
+    distances = np.where(generator.random(7) < 0.5, generator.uniform(0.2, 0.8, 7),
+                         generator.uniform(1.2, 2.2, 7))
+    x1, x2 = _pairs_at(seed, distances)
+    labels = np.array([0, 1, 1, 0, 1, 0, 1])
+    generator.shuffle(labels)
+    return (x1, x2, labels), {}
+
+
+def _contrastive_curve(x, params):
+    """A dissimilar pair at distance x: ½ max(0, m − x)²."""
+    x1 = np.stack([x, np.zeros_like(x)], axis=1)
+    return (x1, np.zeros_like(x1), np.ones(len(x), dtype=np.int64)), {
+        k: v for k, v in params.items() if k in ("margin", "squared", "pos_margin")}
+
+
+def _triplet_example(seed):
+    """Six triplets with m + d_ap − d_an in ±[0.1, 1.5] (away from the hinge)."""
+    generator = rng(seed + 200)
+    a = generator.uniform(-2.0, 2.0, size=(6, 4))
+    d_ap = generator.uniform(0.3, 1.5, 6)
+    z = generator.uniform(0.1, 1.5, 6) * np.array([1, -1, 1, 1, -1, 1])
+    d_an = 1.0 + d_ap - z
+    positive = a + d_ap[:, None] * _unit_rows(generator, 6, 4)
+    negative = a + d_an[:, None] * _unit_rows(generator, 6, 4)
+    return (a, positive, negative), {}
+
+
+def _triplet_curve(x, params):
+    """Anchor 0, positive (0.5, 0), negative (x, 0.5): the loss falls as the negative leaves."""
+    n = len(x)
+    negative = np.stack([x, np.full_like(x, 0.5)], axis=1)
+    return (np.zeros((n, 2)), np.tile([0.5, 0.0], (n, 1)), negative), dict(params)
+
+
+def _ranking_example(seed):
+    """Eight score pairs, targets ±1, −y(x1 − x2) + m at least 0.05 away from 0."""
+    generator = rng(seed + 300)
+    x1 = generator.uniform(-2.0, 2.0, 8)
+    y = np.where(generator.random(8) < 0.5, -1.0, 1.0)
+    y[:2] = (1.0, -1.0)
+    z = generator.uniform(0.05, 1.0, 8) * np.where(generator.random(8) < 0.6, 1.0, -1.0)
+    margin = 0.1
+    x2 = x1 + (z - margin) / y          # so that -y (x1 - x2) + m = z
+    return (x1, x2, y), {"margin": margin}
+
+
+def _ranking_curve(x, params):
+    return (x, np.zeros_like(x), np.ones_like(x)), dict(params)
+
+
+def _cosine_example(seed):
+    """Seven pairs, targets ±1; the dissimilar pairs' cosines away from the margin 0.2."""
+    generator = rng(seed + 400)
+    x1 = generator.uniform(-2.0, 2.0, size=(7, 3))
+    x2 = generator.uniform(-2.0, 2.0, size=(7, 3))
+    y = np.array([1, -1, 1, -1, -1, 1, -1])
+    cos = np.sum(x1 * x2, 1) / np.linalg.norm(x1, axis=1) / np.linalg.norm(x2, axis=1)
+    near = (y < 0) & (np.abs(cos - 0.2) < 0.05)
+    x2[near] = -x2[near]
+    y[0] = 1 if seed % 2 == 0 else -1
+    return (x1, x2, y), {"margin": 0.2}
+
+
+def _cosine_curve(x, params):
+    """x1 = (1, x) against x2 = (1, 0), a dissimilar pair: max(0, cos − m)."""
+    x1 = np.stack([np.ones_like(x), x], axis=1)
+    return (x1, np.tile([1.0, 0.0], (len(x), 1)), -np.ones(len(x))), dict(params)
+
+
+def _second_coordinate(a):
+    a = np.asarray(a)
+    return a if a.ndim == 1 else a[:, 1]
+
+
+def _margin_example(seed, avoid):
+    """Seven 4-D embeddings, 5 classes; each target angle in [0.25, 2.95] rad, away
+    (0.08 rad) from ``avoid`` (the fallback's π − m, SphereFace's kπ/m)."""
+    generator = rng(seed + 500)
+    n, d, c = 7, 4, 5
+    weight = generator.normal(size=(c, d)) * generator.uniform(0.5, 2.0, size=(c, 1))
+    labels = generator.integers(0, c, size=n)
+    labels[:3] = (0, 1, 2)
+    angles = []
+    while len(angles) < n:
+        t = generator.uniform(0.25, 2.95)
+        if all(abs(t - a) > 0.08 for a in avoid):
+            angles.append(t)
+    w_hat = weight[labels] / np.linalg.norm(weight[labels], axis=1, keepdims=True)
+    u = generator.normal(size=(n, d))
+    u -= np.sum(u * w_hat, 1, keepdims=True) * w_hat
+    u /= np.linalg.norm(u, axis=1, keepdims=True)
+    angles = np.array(angles)
+    x = (np.cos(angles)[:, None] * w_hat + np.sin(angles)[:, None] * u) \
+        * generator.uniform(0.5, 3.0, size=(n, 1))
+    return x, labels, weight
+
+
+def _arcface_example(seed):
+    x, y, w = _margin_example(seed, avoid=(math.pi - 0.5, math.pi / 2))
+    return (x, y, w), {"scale": 4.0}
+
+
+def _cosface_example(seed):
+    x, y, w = _margin_example(seed, avoid=())
+    return (x, y, w), {"scale": 4.0}
+
+
+def _sphereface_example(seed):
+    x, y, w = _margin_example(seed, avoid=tuple(k * math.pi / 4 for k in range(1, 4)))
+    return (x, y, w), {"scale": 2.0}
+
+
+def _margin_curve(x, params):
+    """Embedding (1, x) of class 0 (weight (1, 0)) against class 1 (weight (0.6, 0.8))."""
+    embeddings = np.stack([np.ones_like(x), x], axis=1)
+    weight = np.array([[1.0, 0.0], [0.6, 0.8]])
+    return (embeddings, np.zeros(len(x), dtype=np.int64), weight), dict(params)
+
+
+def _margin_spec(name, catalog_id, example, params, reference, paper, notes=""):
+    return Spec.of(
+        globals(), name, family="embedding", catalog_id=catalog_id, example=example,
+        wrt=(0, 2), params=params,
+        curve=Curve("second coordinate $t$ of the embedding $(1, t)$ of class 0", (-3.0, 3.0),
+                    call=_margin_curve, select=_second_coordinate),
+        chinese={"arcface_loss": "加性角度间隔损失 (ArcFace)", "cosface_loss": "大间隔余弦损失 (CosFace)",
+                 "sphereface_loss": "乘性角度间隔损失 (SphereFace, A-Softmax)"}[name],
+        reference=reference, paper=paper, chapter="metric_learning", notes=notes,
+        in_seeds=name == "arcface_loss")
+
+
+_PAIR_SPECS = (
+    Spec.of(
+        globals(), "contrastive_loss", family="embedding", catalog_id="H1",
+        example=_contrastive_example, wrt=(0, 1),
+        params=(Param("margin", 1.0, 0.0, 3.0), Param("similar_label", 0, options=(0, 1)),
+                Param("distance", "euclidean", options=("euclidean", "cosine")),
+                Param("squared", True, options=(True, False)), Param("pos_margin", 0.0, 0.0, 1.0)),
+        curve=Curve("distance $D$ of a dissimilar pair", (0.0, 2.5), call=_contrastive_curve,
+                    select=_first_coordinate),
+        chinese="对比损失",
+        reference=("Hadsell et al. 2006 in torch ops; sentence-transformers ContrastiveLoss = "
+                   "similar_label=1, distance='cosine', margin=0.5; pytorch-metric-learning "
+                   "ContrastiveLoss = similar_label=1, squared=False on normalised embeddings, "
+                   "then the mean of the non-zero terms (tests/test_metric.py)"),
+        paper=("Hadsell, Chopra & LeCun, Dimensionality Reduction by Learning an Invariant "
+               "Mapping, CVPR 2006"),
+        chapter="metric_learning",
+    ),
+    Spec.of(
+        globals(), "triplet_margin_loss", family="embedding", catalog_id="H2",
+        example=_triplet_example, wrt=(0, 1, 2),
+        params=(Param("margin", 1.0, 0.0, 3.0), Param("p", 2.0, 1.0, 3.0),
+                Param("eps", 1e-6, 0.0, 1e-3), Param("swap", False, options=(False, True)),
+                Param("squared", False, options=(False, True))),
+        curve=Curve("first coordinate $x$ of the negative $(x, 0.5)$", (-3.0, 3.0),
+                    call=_triplet_curve, wrt=2, select=_first_coordinate),
+        chinese="三元组损失",
+        reference=("torch.nn.functional.triplet_margin_loss; squared: "
+                   "F.triplet_margin_with_distance_loss with ‖x − y‖²; pytorch-metric-learning "
+                   "TripletMarginLoss (eps=0, normalised, mean over non-zero triplets)"),
+        paper=("Schroff, Kalenichenko & Philbin, FaceNet: A Unified Embedding for Face "
+               "Recognition and Clustering, CVPR 2015, arXiv:1503.03832"),
+        chapter="metric_learning",
+    ),
+    Spec.of(
+        globals(), "margin_ranking_loss", family="embedding", catalog_id="H3",
+        example=_ranking_example, wrt=(0, 1), params=(Param("margin", 0.0, -1.0, 2.0),),
+        kinks=(Kink((np.array([0.5]), np.array([0.25]), np.array([1.0])), {"margin": 0.25},
+                    (np.array([-1.0]), np.array([1.0])),
+                    "at -y(x1 - x2) + m = 0 the hinge passes the gradient (clamp_min is inclusive)"),),
+        curve=Curve("$x_1$ with $x_2 = 0$, $y = +1$", (-2.0, 2.0), call=_ranking_curve),
+        chinese="边际排名损失",
+        reference="torch.nn.functional.margin_ranking_loss",
+        paper=("Herbrich, Graepel & Obermayer, Support Vector Learning for Ordinal Regression, "
+               "ICANN 1999; Joachims, Optimizing Search Engines using Clickthrough Data, KDD 2002"),
+        chapter="metric_learning",
+    ),
+    Spec.of(
+        globals(), "cosine_embedding_loss", family="embedding", catalog_id="H3",
+        example=_cosine_example, wrt=(0, 1), params=(Param("margin", 0.0, -1.0, 1.0),),
+        curve=Curve("second coordinate $t$ of $x_1=(1,t)$, $x_2=(1,0)$, $y=-1$", (-3.0, 3.0),
+                    call=_cosine_curve, select=_second_coordinate),
+        chinese="余弦嵌入损失",
+        reference="torch.nn.functional.cosine_embedding_loss",
+        paper="PyTorch torch.nn.CosineEmbeddingLoss (no single original paper)",
+        chapter="metric_learning", in_seeds=False,
+    ),
+    _margin_spec(
+        "arcface_loss", "H5", _arcface_example,
+        (Param("scale", 64.0, 1.0, 64.0), Param("margin", 0.5, 0.0, 1.0),
+         Param("easy_margin", False, options=(False, True))),
+        ("insightface arcface_torch ArcFace/CombinedMarginLoss (with the cos θ − m sin m "
+         "fallback), transcribed; pytorch-metric-learning ArcFaceLoss(margin in degrees)"),
+        ("Deng, Guo, Xue & Zafeiriou, ArcFace: Additive Angular Margin Loss for Deep Face "
+         "Recognition, CVPR 2019, arXiv:1801.07698")),
+    _margin_spec(
+        "cosface_loss", "H5", _cosface_example,
+        (Param("scale", 64.0, 1.0, 64.0), Param("margin", 0.35, 0.0, 1.0)),
+        "insightface CosFace, transcribed; pytorch-metric-learning CosFaceLoss",
+        ("Wang et al., CosFace: Large Margin Cosine Loss for Deep Face Recognition, CVPR 2018, "
+         "arXiv:1801.09414")),
+    _margin_spec(
+        "sphereface_loss", "H5", _sphereface_example,
+        (Param("scale", 64.0, 1.0, 64.0), Param("margin", 4.0, 1.0, 4.0)),
+        ("pytorch-metric-learning SphereFaceLoss's ψ (multiple-angle formula) on unit-norm "
+         "embeddings, transcribed; the class itself in tests/test_metric.py"),
+        ("Liu, Wen, Yu, Li, Raj & Song, SphereFace: Deep Hypersphere Embedding for Face "
+         "Recognition, CVPR 2017, arXiv:1704.08063")),
+)
+
+
 #: This module's part of the catalog; the registry enrols its SPECS under it.
 FAMILY = Family(key="embedding", title="Metric-learning and embedding losses", part="H",
-                chapters=("mnist_features",))
+                chapters=("metric_learning", "mnist_features"))
 
 SPECS = (
     Spec(
@@ -236,3 +1502,4 @@ SPECS = (
         extra={"update": center_update, "update_params": (Param("alpha", 0.5, 0.0, 1.0),)},
     ),
 )
+SPECS = SPECS + _PAIR_SPECS
