@@ -139,6 +139,10 @@ class Numpy:
         return np.reshape(x, shape)
 
     @staticmethod
+    def concatenate(arrays, axis=0):
+        return np.concatenate(arrays, axis=axis)
+
+    @staticmethod
     def broadcast_to(x, shape):
         """A read-only broadcast view of ``x`` with ``shape`` (no copy)."""
         return np.broadcast_to(x, shape)
@@ -309,6 +313,7 @@ def _make_torch_namespace():
             lambda x, axis=-1, keepdims=False: torch.logsumexp(x, dim=axis, keepdim=keepdims)
         ),
         "reshape": staticmethod(lambda x, shape: torch.reshape(x, shape)),
+        "concatenate": staticmethod(lambda arrays, axis=0: torch.cat(tuple(arrays), dim=axis)),
         "broadcast_to": staticmethod(lambda x, shape: torch.broadcast_to(x, shape)),
         "moveaxis": staticmethod(lambda x, source, destination: torch.movedim(x, source, destination)),
         "squeeze": staticmethod(lambda x, axis: torch.squeeze(x, dim=axis)),

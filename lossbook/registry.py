@@ -12,13 +12,13 @@ from types import ModuleType
 
 from . import activations
 from ._spec import Curve, Family, Kink, Param, Spec
-from .losses import embedding, imbalance, information, margin, regression
+from .losses import contrastive, embedding, imbalance, information, margin, regression
 
 __all__ = ["REGISTRY", "FAMILY_MODULES", "FAMILIES", "Spec", "Param", "Kink", "Curve", "Family",
            "get", "names", "build"]
 
 #: The family modules, in catalog order: the only list of them.
-FAMILY_MODULES: tuple[ModuleType, ...] = (activations, information, margin, imbalance, regression, embedding)
+FAMILY_MODULES: tuple[ModuleType, ...] = (activations, information, margin, imbalance, regression, embedding, contrastive)
 
 
 def build(modules=FAMILY_MODULES) -> tuple[dict[str, Family], dict[str, Spec]]:

@@ -413,6 +413,58 @@ def _sphereface(args, kwargs):
     return F.cross_entropy(logits, y, reduction=kwargs.get("reduction", "mean"))
 
 
+# --- contrastive estimation (catalog part I) ---
+def _nce(args, kwargs):
+    """NCE as logistic regression of data (label 1) against the k noise samples (label 0) on
+    the logits s − log(k q) (Gutmann & Hyvärinen 2010; Mnih & Teh 2012), with F's BCE."""
+    s, sn = _t(args[0]), _t(args[1])
+    k = sn.shape[1]
+    if not kwargs.get("negative_sampling", False):
+        s = s - np.log(k) - _t(args[2])
+        sn = sn - np.log(k) - _t(args[3])
+    loss = (F.binary_cross_entropy_with_logits(s, torch.ones_like(s), reduction="none")
+            + F.binary_cross_entropy_with_logits(sn, torch.zeros_like(sn), reduction="none").sum(1))
+    return _reduce_torch(loss, kwargs.get("reduction", "mean"))
+
+
+def _info_nce(args, kwargs):
+    """F.cross_entropy(sim(q, k) / τ, arange(N)), the standard implementation; NT-Xent as
+    cross-entropy over the 2N × 2N matrix with the diagonal removed (SimCLR's code)."""
+    q, k = _t(args[0]), _t(args[1])
+    tau = kwargs.get("temperature", 0.1)
+    reduction = kwargs.get("reduction", "mean")
+    if kwargs.get("similarity", "cosine") == "cosine":
+        q, k = F.normalize(q, dim=1), F.normalize(k, dim=1)
+        negatives = None if len(args) < 3 or args[2] is None else F.normalize(_t(args[2]), dim=1)
+    else:
+        negatives = None if len(args) < 3 or args[2] is None else _t(args[2])
+    n = q.shape[0]
+    if kwargs.get("nt_xent", False):
+        z = torch.cat([q, k])
+        logits = (z @ z.t() / tau).masked_fill(torch.eye(2 * n, dtype=torch.bool), float("-inf"))
+        labels = (torch.arange(2 * n) + n) % (2 * n)
+        return F.cross_entropy(logits, labels, reduction=reduction)
+    if negatives is None:
+        return F.cross_entropy(q @ k.t() / tau, torch.arange(n), reduction=reduction)
+    logits = torch.cat([(q * k).sum(1, keepdim=True), q @ negatives.t()], dim=1) / tau
+    return F.cross_entropy(logits, torch.zeros(n, dtype=torch.long), reduction=reduction)
+
+
+def _mnrl(args, kwargs):
+    """sentence-transformers' MultipleNegativesRankingLoss (and its symmetric variant):
+    ``scores = cos_sim(a, cat(p, n)) * scale``, ``CrossEntropyLoss()(scores, arange(N))``;
+    symmetric: the mean of that and CE(scores[:, :N].t(), arange(N))."""
+    a, p = _t(args[0]), _t(args[1])
+    candidates = p if len(args) < 3 or args[2] is None else torch.cat([p, _t(args[2])])
+    scores = F.normalize(a, dim=1) @ F.normalize(candidates, dim=1).t() * kwargs.get("scale", 20.0)
+    labels = torch.arange(a.shape[0])
+    reduction = kwargs.get("reduction", "mean")
+    loss = F.cross_entropy(scores, labels, reduction=reduction)
+    if kwargs.get("symmetric", False):
+        loss = (loss + F.cross_entropy(scores[:, :a.shape[0]].t(), labels, reduction=reduction)) / 2
+    return loss
+
+
 REFERENCES = {
     # --- activations (catalog part A) ---
     "identity": lambda args, kwargs: torch.nn.Identity()(_t(args[0])),
@@ -486,6 +538,10 @@ REFERENCES = {
     "arcface_loss": _arcface,
     "cosface_loss": _cosface,
     "sphereface_loss": _sphereface,
+    # --- contrastive estimation (catalog part I) ---
+    "nce_loss": _nce,
+    "info_nce_loss": _info_nce,
+    "multiple_negatives_ranking_loss": _mnrl,
 }
 
 
