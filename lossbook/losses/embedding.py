@@ -22,7 +22,7 @@ __all__: list[str] = [
     "contrastive_loss", "contrastive_loss_grad", "triplet_margin_loss", "triplet_margin_loss_grad",
     "margin_ranking_loss", "margin_ranking_loss_grad",
     "cosine_embedding_loss", "cosine_embedding_loss_grad",
-    "combined_margin_loss", "combined_margin_loss_grad", "arcface_loss", "arcface_loss_grad",
+    "angular_margin_logits", "combined_margin_loss", "combined_margin_loss_grad", "arcface_loss", "arcface_loss_grad",
     "cosface_loss", "cosface_loss_grad", "sphereface_loss", "sphereface_loss_grad",
 ]
 
@@ -740,7 +740,9 @@ def margin_ranking_loss_grad(input1, input2, target, *, margin: float = 0.0,
 
 
 # --- cosine embedding loss (PyTorch) ---------------------------------------------------
-_COSINE_EPS = 1e-12   # ATen's EPSILON in cosine_embedding_loss, added to each squared norm
+# ATen's ``static const float EPSILON = 1e-12`` in cosine_embedding_loss, added to each squared
+# norm: a float32 constant, so 1e-12 rounded to float32 (9.99999996e-13) even in float64.
+_COSINE_EPS = float(np.float32(1e-12))
 
 
 def _cosine_terms(x1, x2, xp):
@@ -760,7 +762,8 @@ def cosine_embedding_loss(input1, input2, target, *, margin: float = 0.0, reduct
         \max\bigl(0,\ \cos(x^{(1)}_i, x^{(2)}_i) - m\bigr) & y_i=-1\end{cases},
         \qquad \cos(u, v) = \frac{u^\top v}{\sqrt{(\lVert u\rVert^2+\epsilon)(\lVert v\rVert^2+\epsilon)}}
 
-    with :math:`\epsilon=10^{-12}` added to each squared norm, exactly as ATen does.
+    with :math:`\epsilon=10^{-12}` (ATen's float32 constant, 9.99999996e-13) added to each
+    squared norm, exactly as ATen does.
 
     Parameters
     ----------
@@ -877,6 +880,36 @@ def _margin_head_grad(x, y, w, xp, scale, m1, m2, m3, easy_margin, reduction, gr
     # d logits / d cos: s for the other classes, s * dphi/dc for the target
     G = scale * dlogits * xp.where(onehot > 0.5, dphi[:, None], xp.ones_like(dlogits))
     return cosine_matrix_vjp(G, *pieces, xp)
+
+
+def angular_margin_logits(input, target, weight, *, scale: float = 64.0, m1: float = 1.0,
+                          m2: float = 0.0, m3: float = 0.0, easy_margin: bool = False):
+    r"""The logits of :func:`combined_margin_loss`: :math:`s\,\psi(\theta_{y_i})` in each
+    row's target column, :math:`s\cos\theta_j` elsewhere (for plots of the target logit).
+
+    Parameters
+    ----------
+    input, target, weight, scale, m1, m2, m3, easy_margin
+        As in :func:`combined_margin_loss`.
+
+    Returns
+    -------
+    array, shape (B, C)
+        The logits fed to the softmax cross-entropy.
+
+    Examples
+    --------
+    >>> import numpy as np, lossbook
+    >>> x, w = np.array([[0.0, 1.0]]), np.array([[0.0, 1.0], [1.0, 0.0]])
+    >>> lossbook.angular_margin_logits(x, np.array([0]), w, scale=1.0, m3=0.25)
+    array([[0.75, 0.  ]])
+    """
+    x, y, w, xp, scale, m1, m2, m3 = _margin_head_args(input, target, weight, scale, m1, m2, m3,
+                                                      easy_margin, "mean")
+    cos = cosine_matrix(x, w, xp)[0]
+    onehot = xp.one_hot(y, w.shape[0], like=cos)
+    phi = _target_logit(xp.sum(cos * onehot, axis=1), m1, m2, m3, easy_margin, xp)[0]
+    return scale * xp.where(onehot > 0.5, phi[:, None], cos)
 
 
 def combined_margin_loss(input, target, weight, *, scale: float = 64.0, m1: float = 1.0,
