@@ -2,8 +2,8 @@
 
 Each loss is a value function with its ``_grad`` directly below it; ``SPECS`` at the end
 registers them. InfoNCE and MNRL share one masked softmax cross-entropy over a similarity
-matrix (:func:`_masked_cross_entropy`) and the cosine-similarity gradient of
-:mod:`lossbook.losses._similarity`.
+matrix (``_masked_cross_entropy``) and the cosine-similarity gradient of
+``lossbook.losses._similarity``.
 """
 from __future__ import annotations
 

@@ -341,7 +341,7 @@ def _margin_head_args(input, target, weight, scale, m1, m2, m3, easy_margin, red
                 raise ValueError(f"{name} has a zero row, which has no direction to normalise")
     scale = _real(scale, "scale", low=0.0, low_open=True)
     m1 = _real(m1, "margin (m1)", low=1.0)
-    if m2 >= math.pi and isinstance(m2, (int, float)):
+    if isinstance(m2, (int, float)) and m2 >= math.pi:
         raise ValueError(f"margin must be an angle in radians in [0, pi), got {m2!r} "
                          f"(pytorch-metric-learning 2.x takes degrees: {m2!r} degrees is "
                          f"{math.radians(m2):.4g} radians)")
@@ -445,18 +445,19 @@ def contrastive_loss(input1, input2, target, *, margin: float = 1.0, similar_lab
 
     Notes
     -----
-    The three conventions in use, and how to get each:
+    The three conventions in use:
 
-    ============================ ================= =================== =================
-    \                            Hadsell et al.    sentence-transformers pytorch-metric-learning
-    ============================ ================= =================== =================
-    label meaning *similar*      0                 1                   same class (1)
-    distance                     Euclidean         cosine distance     Euclidean on L2-normalised embeddings
-    terms                        ½D², ½[m−D]₊²     ½D², ½[m−D]₊²       [D−m₊]₊, [m−D]₊
-    default margin               (free)            0.5                 ``neg_margin=1``, ``pos_margin=0``
-    reduction                    sum               mean                mean of the non-zero positive terms
-                                                                       + mean of the non-zero negative terms
-    ============================ ================= =================== =================
+    * Hadsell et al.: label 0 means similar; Euclidean distance; terms
+      :math:`\tfrac12D^2` and :math:`\tfrac12\max(0,m-D)^2`; summed.
+    * sentence-transformers ``ContrastiveLoss``: label 1 means similar; cosine distance
+      :math:`1-\cos` by default; the same halves of squares; ``margin=0.5``; the mean.
+    * pytorch-metric-learning ``ContrastiveLoss``: equal class labels (1) mean similar;
+      Euclidean distance between L2-normalised embeddings; plain hinges
+      :math:`\max(0,D-m_+)` and :math:`\max(0,m-D)` without ½ (``pos_margin=0``,
+      ``neg_margin=1``); the mean over the non-zero positive terms plus the mean over the
+      non-zero negative terms.
+
+    How to get each here:
 
     * Hadsell: the defaults. sentence-transformers ``ContrastiveLoss``:
       ``similar_label=1, distance='cosine', margin=0.5`` (with its
