@@ -413,6 +413,29 @@ def _sphereface(args, kwargs):
     return F.cross_entropy(logits, y, reduction=kwargs.get("reduction", "mean"))
 
 
+def _ge2e(args, kwargs):
+    """Wan et al. (2018), Eqs. 1-7, in torch ops: cosine similarities to the inclusive
+    centroids and (own speaker) to the exclusive centroid, scaled by w and shifted by b."""
+    e, w, b = _t(args[0]), _t(args[1]), _t(args[2])
+    n, m, _ = e.shape
+    centroids = e.mean(1)
+    exclusive = (e.sum(1, keepdim=True) - e) / (m - 1)
+    rows = []
+    for j in range(n):
+        sims = torch.stack([F.cosine_similarity(e[j], centroids[k].expand_as(e[j]), dim=1, eps=0.0)
+                            if k != j else F.cosine_similarity(e[j], exclusive[j], dim=1, eps=0.0)
+                            for k in range(n)], dim=1)
+        rows.append(w * sims + b)
+    S = torch.stack(rows)                                   # (N, M, N)
+    own = torch.eye(n, dtype=torch.bool)[:, None, :].expand(n, m, n)
+    if kwargs.get("variant", "softmax") == "softmax":
+        loss = -S[own].reshape(n, m) + torch.logsumexp(S, dim=2)
+    else:
+        sig = torch.sigmoid(S)
+        loss = 1 - sig[own].reshape(n, m) + sig.masked_fill(own, float("-inf")).max(dim=2).values
+    return _reduce_torch(loss, kwargs.get("reduction", "mean"))
+
+
 # --- contrastive estimation (catalog part I) ---
 def _nce(args, kwargs):
     """NCE as logistic regression of data (label 1) against the k noise samples (label 0) on
@@ -538,6 +561,7 @@ REFERENCES = {
     "arcface_loss": _arcface,
     "cosface_loss": _cosface,
     "sphereface_loss": _sphereface,
+    "ge2e_loss": _ge2e,
     # --- contrastive estimation (catalog part I) ---
     "nce_loss": _nce,
     "info_nce_loss": _info_nce,

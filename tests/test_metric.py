@@ -316,6 +316,62 @@ def test_combined_margin_with_both_additive_margins():
                   fns=(lossbook.combined_margin_loss, lossbook.combined_margin_loss_grad))
 
 
+# --- H6: GE2E ---------------------------------------------------------------------------
+@pytest.mark.parametrize("variant", ["softmax", "contrast"])
+@pytest.mark.parametrize("reduction", ["sum", "none"])
+def test_ge2e_variants_match_the_paper(variant, reduction):
+    args, _ = lossbook.REGISTRY["ge2e_loss"].example(4)
+    check_against("ge2e_loss", list(args), dict(variant=variant, reduction=reduction), wrt=(0, 1, 2))
+
+
+def test_ge2e_bias_gradient_is_zero_for_softmax_only():
+    (e, w, b), _ = lossbook.REGISTRY["ge2e_loss"].example(0)
+    assert float(lossbook.ge2e_loss_grad(e, w, b)[2]) == 0.0
+    assert abs(float(lossbook.ge2e_loss_grad(e, w, b, variant="contrast")[2])) > 1e-6
+
+
+def _rtvc_loss(embeds, w, b):
+    """Real-Time-Voice-Cloning's encoder/model.py similarity_matrix + loss, transcribed
+    (unit-norm embeddings; centroids normalised with norm + 1e-5; mean cross-entropy)."""
+    n, m = embeds.shape[:2]
+    centroids_incl = torch.mean(embeds, dim=1, keepdim=True)
+    centroids_incl = centroids_incl.clone() / (torch.norm(centroids_incl, dim=2, keepdim=True) + 1e-5)
+    centroids_excl = torch.sum(embeds, dim=1, keepdim=True) - embeds
+    centroids_excl /= m - 1
+    centroids_excl = centroids_excl.clone() / (torch.norm(centroids_excl, dim=2, keepdim=True) + 1e-5)
+    sim = torch.zeros(n, m, n, dtype=embeds.dtype)
+    mask_matrix = 1 - np.eye(n, dtype=int)
+    for j in range(n):
+        mask = np.where(mask_matrix[j])[0]
+        sim[mask, :, j] = (embeds[mask] * centroids_incl[j]).sum(dim=2)
+        sim[j, :, j] = (embeds[j] * centroids_excl[j]).sum(dim=1)
+    sim = sim * w + b
+    target = torch.from_numpy(np.repeat(np.arange(n), m)).long()
+    return F.cross_entropy(sim.reshape(n * m, n), target)
+
+
+def test_ge2e_matches_real_time_voice_cloning_up_to_its_eps():
+    (e, w, b), _ = lossbook.REGISTRY["ge2e_loss"].example(1)
+    e = unit(e)
+    theirs = float(_rtvc_loss(torch.as_tensor(e), float(w), float(b)))
+    ours = float(lossbook.ge2e_loss(e, w, b))
+    assert ours == pytest.approx(theirs, rel=1e-4) and ours != theirs   # the 1e-5 in its norms
+
+
+@pytest.mark.parametrize("shape, match", [((3, 1, 4), "M >= 2"), ((1, 3, 4), "N >= 2"), ((6, 4), "speakers")])
+def test_ge2e_batch_must_be_speakers_by_utterances(shape, match):
+    with pytest.raises(ValueError, match=match):
+        lossbook.ge2e_loss(np.ones(shape), 10.0, -5.0)
+
+
+def test_ge2e_w_must_be_positive_and_scalar():
+    e = RNG.normal(size=(2, 3, 4))
+    with pytest.raises(ValueError, match="w must be positive"):
+        lossbook.ge2e_loss(e, np.array(-1.0), np.array(0.0))
+    with pytest.raises(ValueError, match="b must be a scalar"):
+        lossbook.ge2e_loss(e, np.array(1.0), np.zeros(2))
+
+
 # --- I1: NCE ----------------------------------------------------------------------------
 def test_nce_golden_values():
     s, sn = np.array([2.0]), np.array([[0.0, -1.0]])

@@ -24,6 +24,7 @@ __all__: list[str] = [
     "cosine_embedding_loss", "cosine_embedding_loss_grad",
     "angular_margin_logits", "combined_margin_loss", "combined_margin_loss_grad", "arcface_loss", "arcface_loss_grad",
     "cosface_loss", "cosface_loss_grad", "sphereface_loss", "sphereface_loss_grad",
+    "ge2e_loss", "ge2e_loss_grad",
 ]
 
 
@@ -1268,6 +1269,170 @@ def sphereface_loss_grad(input, target, weight, *, scale: float = 64.0, margin: 
                                      m3=0.0, reduction=reduction, grad_output=grad_output)
 
 
+# --- H6: GE2E ---------------------------------------------------------------------------
+def _ge2e_args(input, w, b, variant, reduction):
+    """Embeddings (N speakers, M >= 2 utterances, d), N >= 2, and the scalars w > 0, b."""
+    check_reduction(reduction)
+    e = check.floating(input, "input")
+    if e.ndim != 3:
+        raise ValueError(f"input must be shaped (speakers, utterances, dim) = (N, M, d), "
+                         f"got shape {tuple(e.shape)}")
+    check.nonempty(e, "input")
+    if e.shape[0] < 2 or e.shape[1] < 2:
+        raise ValueError(f"input must hold N >= 2 speakers x M >= 2 utterances each (the "
+                         f"exclusive centroid needs M - 1 >= 1), got N={e.shape[0]}, M={e.shape[1]}")
+    xp = namespace(e, w, b)
+    scalars = []
+    for value, name in ((w, "w"), (b, "b")):
+        if isinstance(value, (int, float)) and not isinstance(value, bool):
+            value = float(value)
+        else:
+            value = check.floating(value, name)
+            if tuple(value.shape) != ():
+                raise ValueError(f"{name} must be a scalar (a 0-d array), got shape {tuple(value.shape)}")
+            value = cast_like(value, e)
+        scalars.append(value)
+    if check.enabled() and float(check.to_host(scalars[0])) <= 0:
+        raise ValueError(f"w must be positive (the paper constrains w > 0), got {float(check.to_host(scalars[0]))}")
+    check.choice(variant, "variant", ("softmax", "contrast"))
+    if check.enabled():
+        if float(check.to_host(xp.sum(e * e, axis=2)).min()) == 0.0:
+            raise ValueError("input has a zero embedding, which has no direction")
+    return e, scalars[0], scalars[1], xp
+
+
+def _ge2e_terms(e, w, b, variant, xp):
+    n, m, d = e.shape
+    flat = xp.reshape(e, (n * m, d))
+    centroids = xp.mean(e, axis=1)                                   # c_k, (N, d)
+    exclusive = (xp.sum(e, axis=1, keepdims=True) - e) / (m - 1.0)   # c_j^(-i), (N, M, d)
+    excl = xp.reshape(exclusive, (n * m, d))
+    cos_incl, fh, ch, nf, nc = cosine_matrix(flat, centroids, xp)    # (NM, N)
+    ne = row_norms(excl, xp)
+    eh = excl / ne
+    cos_excl = xp.sum(fh * eh, axis=1)                               # (NM,)
+    own = cast_like(np.repeat(np.eye(n), m, axis=0), e)              # (NM, N): k == j
+    cos = xp.where(own > 0.5, cos_excl[:, None], cos_incl)
+    S = w * cos + b
+    if variant == "softmax":
+        logp = xp.log_softmax(S, axis=1)
+        loss = -xp.sum(logp * own, axis=1)
+        dS = xp.exp(logp) - own
+    else:
+        sig = xp.sigmoid(S)
+        masked = xp.where(own > 0.5, -math.inf, S)
+        impostor = xp.one_hot(xp.argmax(masked, axis=1), n, like=S)   # first arg-max
+        s_own, s_imp = xp.sum(sig * own, axis=1), xp.sum(sig * impostor, axis=1)
+        loss = 1.0 - s_own + s_imp
+        dS = (impostor - own) * (sig * (1.0 - sig))
+    pieces = (flat, cos_incl, fh, ch, nf, nc, cos_excl, eh, ne, own, cos)
+    return xp.reshape(loss, (n, m)), dS, pieces
+
+
+def ge2e_loss(input, w, b, *, variant: str = "softmax", reduction: str = "mean"):
+    r"""Generalized end-to-end (GE2E) loss for speaker verification.
+
+    .. math::
+
+        S_{ji,k} = \begin{cases} w\cos\bigl(e_{ji}, c_j^{(-i)}\bigr)+b & k=j\\
+        w\cos(e_{ji}, c_k)+b & k\ne j\end{cases},\qquad
+        \ell_{ji} = -S_{ji,j} + \log\sum_{k=1}^{N} e^{S_{ji,k}}
+
+    with centroids :math:`c_k=\frac1M\sum_m e_{km}` and the exclusive centroid
+    :math:`c_j^{(-i)}=\frac1{M-1}\sum_{m\ne i}e_{jm}`. The contrast variant is
+    :math:`\ell_{ji}=1-\sigma(S_{ji,j})+\max_{k\ne j}\sigma(S_{ji,k})`.
+
+    Parameters
+    ----------
+    input : array_like, shape (N, M, d)
+        Embeddings :math:`e_{ji}` of :math:`M\ge2` utterances of each of :math:`N\ge2`
+        speakers (the cosine normalises them; the reference code L2-normalises them first,
+        which changes nothing here).
+    w : array_like (0-d) or float
+        Similarity scale :math:`w>0` (learnable; initialised to 10 in the paper).
+    b : array_like (0-d) or float
+        Similarity bias :math:`b` (learnable; initialised to -5).
+    variant : {'softmax', 'contrast'}, default 'softmax'
+        The paper's two losses (Eq. 6 and Eq. 7).
+    reduction : {'mean', 'sum', 'none'}, default 'mean'
+        ``'sum'`` is the paper's :math:`L_G=\sum_{j,i}\ell_{ji}`; ``'mean'`` averages over
+        the :math:`NM` utterances (as Real-Time-Voice-Cloning does); ``'none'`` returns
+        shape ``(N, M)``.
+
+    Returns
+    -------
+    array
+        Scalar, or shape ``(N, M)`` for ``reduction='none'``.
+
+    Notes
+    -----
+    In the softmax variant :math:`\partial L/\partial b = 0` exactly (adding :math:`b` to
+    every logit of a row leaves its softmax unchanged); :math:`b` only matters in the
+    contrast variant. The arg-max impostor of the contrast variant takes the first index on
+    ties. Real-Time-Voice-Cloning (``encoder/model.py``) differs: it normalises the
+    centroids with ``norm + 1e-5``, assumes unit-norm embeddings, scales the gradients of
+    :math:`w, b` by 0.01 and clamps :math:`w\ge 10^{-6}` after each step (training details,
+    not the loss).
+
+    References
+    ----------
+    Wan, Wang, Papir & Lopez Moreno, "Generalized End-to-End Loss for Speaker
+    Verification", ICASSP 2018, arXiv:1710.10467.
+
+    Examples
+    --------
+    >>> import numpy as np, lossbook
+    >>> e = np.array([[[1.0, 0.0], [1.0, 0.2]], [[0.0, 1.0], [0.3, 1.0]]])
+    >>> lossbook.ge2e_loss(e, 10.0, -5.0, reduction="none").round(4)
+    array([[0.0002, 0.0016],
+           [0.0002, 0.0031]])
+    """
+    e, w, b, xp = _ge2e_args(input, w, b, variant, reduction)
+    return reduce(_ge2e_terms(e, w, b, variant, xp)[0], reduction)
+
+
+def ge2e_loss_grad(input, w, b, *, variant: str = "softmax", reduction: str = "mean",
+                   grad_output=None):
+    r"""Gradients (VJP) of :func:`ge2e_loss` for the embeddings, :math:`w` and :math:`b`.
+
+    .. math::
+
+        \frac{\partial\ell_{ji}}{\partial S_{ji,k}} = \operatorname{softmax}_k(S_{ji,\cdot})
+        - \delta_{kj},\qquad
+        \frac{\partial\ell_{ji}}{\partial w} = \sum_k\frac{\partial\ell_{ji}}{\partial S_{ji,k}}
+        \cos_{ji,k},\qquad \frac{\partial\ell_{ji}}{\partial b} = 0
+
+    (contrast variant: :math:`-\sigma(1-\sigma)` at :math:`k=j`, :math:`+\sigma(1-\sigma)`
+    at the arg-max impostor, and :math:`\partial/\partial b` their sum). Into the
+    embeddings through :math:`\partial\cos(u,v)/\partial u=(\hat v-\cos\hat u)/\lVert
+    u\rVert`, :math:`\partial c_k/\partial e_{km}=1/M` and
+    :math:`\partial c_j^{(-i)}/\partial e_{jm}=1/(M-1)` for :math:`m\ne i`.
+
+    Returns
+    -------
+    (array, array, array)
+        Shaped like ``input``, ``w`` and ``b`` (0-d).
+    """
+    e, w, b, xp = _ge2e_args(input, w, b, variant, reduction)
+    loss, dS, pieces = _ge2e_terms(e, w, b, variant, xp)
+    flat, cos_incl, fh, ch, nf, nc, cos_excl, eh, ne, own, cos = pieces
+    n, m, d = e.shape
+    g = xp.reshape(upstream(loss, reduction, grad_output), (n * m, 1))
+    G = g * dS                                                        # dL/dS, (NM, N)
+    grad_w = xp.sum(G * cos)
+    grad_b = xp.zeros_like(grad_w) if variant == "softmax" else xp.sum(G)
+    Gc = G * w
+    g_incl = Gc * (1.0 - own)
+    g_excl = xp.sum(Gc * own, axis=1)[:, None]                        # (NM, 1)
+    d_flat, d_centroids = cosine_matrix_vjp(g_incl, cos_incl, fh, ch, nf, nc, xp)
+    # the row-wise cosine with the exclusive centroid
+    d_flat = d_flat + g_excl * (eh - cos_excl[:, None] * fh) / nf
+    d_excl = xp.reshape(g_excl * (fh - cos_excl[:, None] * eh) / ne, (n, m, d))
+    grad = xp.reshape(d_flat, (n, m, d)) + d_centroids[:, None, :] / m \
+        + (xp.sum(d_excl, axis=1, keepdims=True) - d_excl) / (m - 1.0)
+    return grad, xp.asarray(xp.reshape(grad_w, ()), like=e), xp.asarray(xp.reshape(grad_b, ()), like=e)
+
+
 # --- registry entries -------------------------------------------------------------------
 def _center_example(seed):
     """Seven 3-D features, labels of 4 classes (class 3 absent), centres away from them."""
@@ -1434,6 +1599,15 @@ def _margin_spec(name, catalog_id, example, params, reference, paper, notes=""):
         in_seeds=name == "arcface_loss")
 
 
+def _ge2e_example(seed):
+    """Three speakers x four utterances of 5-D embeddings around speaker directions."""
+    generator = rng(seed + 900)
+    speakers = _unit_rows(generator, 3, 5)
+    e = speakers[:, None, :] + 0.6 * generator.normal(size=(3, 4, 5))
+    return (e, np.array(2.0 + seed % 3), np.array(-1.0)), {}
+
+
+
 _PAIR_SPECS = (
     Spec.of(
         globals(), "contrastive_loss", family="embedding", catalog_id="H1",
@@ -1534,6 +1708,16 @@ SPECS = (
         params=(),
         notes="Centres are updated by center_update (Eq. 4, alpha=0.5), not by their gradient.",
         extra={"update": center_update, "update_params": (Param("alpha", 0.5, 0.0, 1.0),)},
+    ),
+    Spec.of(
+        globals(), "ge2e_loss", family="embedding", catalog_id="H6", example=_ge2e_example,
+        wrt=(0, 1, 2), params=(Param("variant", "softmax", options=("softmax", "contrast")),),
+        chinese="广义端到端损失 (GE2E)",
+        reference=("the paper's Eq. 1-7 in torch ops (F.cosine_similarity, F.cross_entropy); "
+                   "Real-Time-Voice-Cloning encoder/model.py (norm + 1e-5, mean over N·M)"),
+        paper=("Wan, Wang, Papir & Lopez Moreno, Generalized End-to-End Loss for Speaker "
+               "Verification, ICASSP 2018, arXiv:1710.10467"),
+        chapter="metric_learning",
     ),
 )
 SPECS = SPECS + _PAIR_SPECS
