@@ -436,6 +436,49 @@ def _ge2e(args, kwargs):
     return _reduce_torch(loss, kwargs.get("reduction", "mean"))
 
 
+def _label_masks(y, n):
+    same = y[:, None] == y[None, :]
+    off = ~torch.eye(n, dtype=torch.bool)
+    return same & off, ~same
+
+
+def _mean_over(loss, keep, reduction):
+    """'mean' over the anchors in ``keep`` (those with positives), 'none' with zeros elsewhere."""
+    loss = torch.where(keep, loss, torch.zeros_like(loss))
+    return {"none": loss, "sum": loss.sum(), "mean": loss.sum() / keep.sum()}[reduction]
+
+
+def _supcon(args, kwargs):
+    """Khosla et al. (2020), Eq. 2 (L_out), in torch ops: log-softmax over a != i, averaged
+    over the positives."""
+    x, y = F.normalize(_t(args[0]), dim=1), _t(args[1]).long()
+    n = x.shape[0]
+    pos, _ = _label_masks(y, n)
+    logits = (x @ x.t() / kwargs.get("temperature", 0.1)).masked_fill(torch.eye(n, dtype=torch.bool), float("-inf"))
+    log_prob = torch.log_softmax(logits, dim=1).masked_fill(~pos, 0.0)
+    count = pos.sum(1)
+    loss = -log_prob.sum(1) / count.clamp(min=1)
+    return _mean_over(loss, count > 0, kwargs.get("reduction", "mean"))
+
+
+def _circle(args, kwargs):
+    """Sun et al. (2020), Eq. 6, in torch ops: pytorch-metric-learning CircleLoss's lines
+    without its .detach() of the weights (so that autograd gives the value's derivative)."""
+    x, y = F.normalize(_t(args[0]), dim=1), _t(args[1]).long()
+    m, gamma = kwargs.get("m", 0.25), kwargs.get("gamma", 256.0)
+    n = x.shape[0]
+    pos, neg = _label_masks(y, n)
+    s = x @ x.t()
+    logit_p = (-gamma * torch.relu(1 + m - s) * (s - (1 - m))).masked_fill(~pos, float("-inf"))
+    logit_n = (gamma * torch.relu(s + m) * (s - m)).masked_fill(~neg, float("-inf"))
+    keep = pos.any(1) & neg.any(1)
+    z = torch.logsumexp(logit_p[keep], 1) + torch.logsumexp(logit_n[keep], 1)
+    # log(1 + e^z) exactly: F.softplus returns z itself above its threshold (20), whose
+    # derivative 1 differs from sigmoid(z) by 2e-9 there
+    loss = torch.zeros(n, dtype=x.dtype).masked_scatter(keep, torch.logaddexp(z, torch.zeros_like(z)))
+    return _mean_over(loss, keep, kwargs.get("reduction", "mean"))
+
+
 # --- contrastive estimation (catalog part I) ---
 def _nce(args, kwargs):
     """NCE as logistic regression of data (label 1) against the k noise samples (label 0) on
@@ -562,6 +605,8 @@ REFERENCES = {
     "cosface_loss": _cosface,
     "sphereface_loss": _sphereface,
     "ge2e_loss": _ge2e,
+    "circle_loss": _circle,
+    "supervised_contrastive_loss": _supcon,
     # --- contrastive estimation (catalog part I) ---
     "nce_loss": _nce,
     "info_nce_loss": _info_nce,

@@ -372,6 +372,49 @@ def test_ge2e_w_must_be_positive_and_scalar():
         lossbook.ge2e_loss(e, np.array(1.0), np.zeros(2))
 
 
+# --- beyond the catalog: circle loss, SupCon ---------------------------------------------
+def test_supcon_matches_pytorch_metric_learning():
+    """PML SupConLoss(temperature) = ours per anchor, averaged over the non-zero ones
+    (AvgNonZeroReducer; our 'mean' averages over the anchors with a positive: the same here)."""
+    (x, y), _ = lossbook.REGISTRY["supervised_contrastive_loss"].example(3)
+    xt = torch.as_tensor(x).requires_grad_(True)
+    theirs = pml_losses.SupConLoss(temperature=0.2)(xt, torch.as_tensor(y))
+    per = lossbook.supervised_contrastive_loss(x, y, temperature=0.2, reduction="none")
+    assert np.sum(per == 0) == 1                          # the singleton class
+    close(lossbook.supervised_contrastive_loss(x, y, temperature=0.2), theirs, what="value")
+    (auto,) = torch.autograd.grad(theirs, [xt])
+    close(lossbook.supervised_contrastive_loss_grad(x, y, temperature=0.2), auto, what="grad")
+
+
+def test_circle_loss_values_match_pytorch_metric_learning():
+    """PML CircleLoss(m, gamma): the same per-anchor values and mean over the non-zero ones;
+    its backward holds the weights alpha constant (detached), ours differentiates them."""
+    (x, y), _ = lossbook.REGISTRY["circle_loss"].example(2)
+    xt = torch.as_tensor(x).requires_grad_(True)
+    loss = pml_losses.CircleLoss(m=0.4, gamma=80, reducer=DoNothingReducer())
+    theirs = loss(xt, torch.as_tensor(y))["loss"]["losses"][:, 0]   # (B, 1) there
+    ours = lossbook.circle_loss(x, y, m=0.4, gamma=80.0, reduction="none")
+    close(ours, theirs, rtol=1e-9, what="per-anchor values")
+    close(lossbook.circle_loss(x, y, m=0.4, gamma=80.0),
+          pml_losses.CircleLoss(m=0.4, gamma=80)(torch.as_tensor(x), torch.as_tensor(y)), what="mean")
+    (detached,) = torch.autograd.grad(theirs.sum(), [xt])
+    ours_grad = lossbook.circle_loss_grad(x, y, m=0.4, gamma=80.0, reduction="sum")
+    assert not np.allclose(ours_grad, detached.numpy(), rtol=1e-3), "the detach must show"
+    check_against("circle_loss", [x, y], dict(m=0.4, gamma=8.0, reduction="sum"), wrt=(0,))
+
+
+def test_labelled_batch_errors():
+    x = RNG.normal(size=(4, 3))
+    with pytest.raises(ValueError, match="no anchor has a positive"):
+        lossbook.supervised_contrastive_loss(x, np.array([0, 1, 2, 3]))
+    with pytest.raises(ValueError, match="target"):
+        lossbook.circle_loss(x, np.array([0, 1, 0]))
+    with pytest.raises(ValueError, match="temperature"):
+        lossbook.supervised_contrastive_loss(x, np.array([0, 0, 1, 1]), temperature=0.0)
+    with pytest.raises(ValueError, match="gamma"):
+        lossbook.circle_loss(x, np.array([0, 0, 1, 1]), gamma=-1.0)
+
+
 # --- I1: NCE ----------------------------------------------------------------------------
 def test_nce_golden_values():
     s, sn = np.array([2.0]), np.array([[0.0, -1.0]])

@@ -24,7 +24,8 @@ __all__: list[str] = [
     "cosine_embedding_loss", "cosine_embedding_loss_grad",
     "angular_margin_logits", "combined_margin_loss", "combined_margin_loss_grad", "arcface_loss", "arcface_loss_grad",
     "cosface_loss", "cosface_loss_grad", "sphereface_loss", "sphereface_loss_grad",
-    "ge2e_loss", "ge2e_loss_grad",
+    "ge2e_loss", "ge2e_loss_grad", "circle_loss", "circle_loss_grad",
+    "supervised_contrastive_loss", "supervised_contrastive_loss_grad",
 ]
 
 
@@ -1433,6 +1434,248 @@ def ge2e_loss_grad(input, w, b, *, variant: str = "softmax", reduction: str = "m
     return grad, xp.asarray(xp.reshape(grad_w, ()), like=e), xp.asarray(xp.reshape(grad_b, ()), like=e)
 
 
+# --- beyond the catalog: circle loss and supervised contrastive loss ----------------------
+def _labelled_batch_args(input, target, reduction, **numbers):
+    """Embeddings (B, d) without zero rows, labels (B,) in [0, B), positive numbers."""
+    check_reduction(reduction)
+    x = _embeddings(input, "input")
+    xp = namespace(x, target)
+    n = x.shape[0]
+    if n < 2:
+        raise ValueError(f"input must hold at least 2 embeddings to form pairs, got {n}")
+    y = check.labels(target, "target", num_classes=n)
+    if tuple(y.shape) != (n,):
+        raise ValueError(f"target must hold one label per row of input, shape ({n},); got {tuple(y.shape)}")
+    if check.enabled() and float(check.to_host(xp.sum(x * x, axis=1)).min()) == 0.0:
+        raise ValueError("input has a zero row, which has no direction to normalise")
+    for name, (value, low) in numbers.items():
+        _real(value, name, low=low, low_open=True)
+    return x, y, xp
+
+
+def _pair_masks(y, like, xp):
+    """``(positive, negative)`` masks of the batch's pairs (i != j), as floats like ``like``."""
+    same = y[:, None] == y[None, :]
+    off = cast_like(1.0 - np.eye(like.shape[0]), like)
+    positive = xp.where(same, off, 0.0 * off)
+    return positive, off - positive
+
+
+def _supcon_terms(x, y, xp, temperature):
+    S, xh, _, nx, _ = cosine_matrix(x, x, xp)
+    positive, negative = _pair_masks(y, S, xp)
+    allowed = positive + negative
+    logits = S / temperature
+    masked = xp.where(allowed > 0.5, logits, -math.inf)
+    lse = xp.logsumexp(masked, axis=1, keepdims=True)
+    count = xp.sum(positive, axis=1)
+    has = xp.where(count > 0, xp.ones_like(count), 0.0 * count)
+    weights = positive / xp.where(count > 0, count, xp.ones_like(count))[:, None]
+    loss = has * (lse[:, 0] - xp.sum(weights * logits, axis=1))
+    dlogits = has[:, None] * (xp.exp(masked - lse) - weights)
+    return loss, dlogits, (S, xh, nx), has
+
+
+def supervised_contrastive_loss(input, target, *, temperature: float = 0.1, reduction: str = "mean"):
+    r"""Supervised contrastive (SupCon) loss: every same-class sample is a positive.
+
+    .. math::
+
+        \ell_i = -\frac{1}{|P(i)|}\sum_{p\in P(i)}\log\frac{e^{z_i^\top z_p/\tau}}
+        {\sum_{a\ne i}e^{z_i^\top z_a/\tau}},\qquad z_i = \frac{x_i}{\lVert x_i\rVert}
+
+    with :math:`P(i)=\{p\ne i: y_p=y_i\}` (Khosla et al. 2020, Eq. 2, :math:`\mathcal
+    L^{sup}_{out}`).
+
+    Parameters
+    ----------
+    input : array_like, shape (B, d)
+        Embeddings (all views of a batch stacked; normalised inside).
+    target : array_like of int, shape (B,)
+        Class labels, as indices in ``[0, B)`` (relabel any labelling with
+        ``np.unique(labels, return_inverse=True)[1]``).
+    temperature : float > 0, default 0.1
+        :math:`\tau` (pytorch-metric-learning's default 0.1; Khosla et al. use 0.07–0.1).
+    reduction : {'mean', 'sum', 'none'}, default 'mean'
+        ``'none'`` gives :math:`\ell_i`, 0 for an anchor without positives; ``'mean'``
+        averages over the anchors that have a positive.
+
+    Returns
+    -------
+    array
+        Scalar, or shape ``(B,)`` for ``reduction='none'``.
+
+    Notes
+    -----
+    pytorch-metric-learning's ``SupConLoss(temperature)`` computes the same per-anchor
+    losses and averages them with ``AvgNonZeroReducer`` (over the non-zero ones: the same
+    as ``'mean'`` here unless an anchor's loss is exactly 0). The authors' code
+    (HobbitLong/SupContrast) multiplies by ``temperature / base_temperature`` (1 at their
+    defaults, 0.07/0.07) and takes ``features`` shaped ``(batch, views, dim)``.
+
+    References
+    ----------
+    Khosla et al., "Supervised Contrastive Learning", NeurIPS 2020, arXiv:2004.11362.
+
+    Examples
+    --------
+    >>> import numpy as np, lossbook
+    >>> x = np.array([[1.0, 0.0], [1.0, 0.1], [0.0, 1.0]])
+    >>> lossbook.supervised_contrastive_loss(x, np.array([0, 0, 1]), temperature=1.0, reduction="none").round(4)
+    array([0.3146, 0.3424, 0.    ])
+    """
+    x, y, xp = _labelled_batch_args(input, target, reduction, temperature=(temperature, 0.0))
+    loss, _, _, has = _supcon_terms(x, y, xp, float(temperature))
+    return reduce(loss, reduction, denominator=_anchors_with_positives(has))
+
+
+def _anchors_with_positives(has):
+    count = float(check.to_host(namespace(has).sum(has)))
+    if count == 0:
+        raise ValueError("target: no anchor has a positive (another sample of its label)"
+                         " and, for circle_loss, a negative")
+    return count
+
+
+def supervised_contrastive_loss_grad(input, target, *, temperature: float = 0.1,
+                                     reduction: str = "mean", grad_output=None):
+    r"""Gradient (VJP) of :func:`supervised_contrastive_loss` for the embeddings.
+
+    .. math::
+
+        \frac{\partial\ell_i}{\partial S_{ia}} = \frac1\tau\Bigl(p_{ia}
+        - \frac{\mathbb 1[a\in P(i)]}{|P(i)|}\Bigr),\qquad
+        p_{ia} = \frac{e^{S_{ia}/\tau}}{\sum_{a'\ne i}e^{S_{ia'}/\tau}},\quad S_{ia}=z_i^\top z_a
+
+    then through the cosine similarity (both of its arguments are the batch).
+
+    Returns
+    -------
+    array
+        Shaped like ``input``.
+    """
+    x, y, xp = _labelled_batch_args(input, target, reduction, temperature=(temperature, 0.0))
+    loss, dlogits, (S, xh, nx), has = _supcon_terms(x, y, xp, float(temperature))
+    g = upstream(loss, reduction, grad_output, denominator=_anchors_with_positives(has))[:, None]
+    ga, gb = cosine_matrix_vjp(g * dlogits / float(temperature), S, xh, xh, nx, nx, xp)
+    return ga + gb
+
+
+def _circle_terms(x, y, xp, m, gamma):
+    S, xh, _, nx, _ = cosine_matrix(x, x, xp)
+    positive, negative = _pair_masks(y, S, xp)
+    alpha_p = _relu(1.0 + m - S, xp)
+    alpha_n = _relu(S + m, xp)
+    logit_p = -gamma * alpha_p * (S - (1.0 - m))
+    logit_n = gamma * alpha_n * (S - m)
+    lp = xp.where(positive > 0.5, logit_p, -math.inf)
+    ln = xp.where(negative > 0.5, logit_n, -math.inf)
+    one = xp.ones_like(S[:, 0])
+    valid = xp.where((xp.sum(positive, axis=1) > 0) & (xp.sum(negative, axis=1) > 0), one, 0.0 * one)
+    # rows without positives or negatives: logsumexp over nothing is -inf; use 0 and mask
+    lp = xp.where(valid[:, None] > 0.5, lp, 0.0 * S)
+    ln = xp.where(valid[:, None] > 0.5, ln, 0.0 * S)
+    lse_p = xp.logsumexp(lp, axis=1, keepdims=True)
+    lse_n = xp.logsumexp(ln, axis=1, keepdims=True)
+    z = (lse_p + lse_n)[:, 0]
+    loss = valid * xp.softplus(z)
+    # d loss / d S: softplus' = sigmoid, through each logsumexp's softmax and the weights
+    dz = (valid * xp.sigmoid(z))[:, None]
+    wp = xp.exp(lp - lse_p) * positive * valid[:, None]
+    wn = xp.exp(ln - lse_n) * negative * valid[:, None]
+    ind_p = xp.where(alpha_p > 0, xp.ones_like(S), 0.0 * S)
+    ind_n = xp.where(alpha_n > 0, xp.ones_like(S), 0.0 * S)
+    dlogit_p = -gamma * (alpha_p - ind_p * (S - (1.0 - m)))
+    dlogit_n = gamma * (alpha_n + ind_n * (S - m))
+    dS = dz * (wp * dlogit_p + wn * dlogit_n)
+    return loss, dS, (S, xh, nx), valid
+
+
+def circle_loss(input, target, *, m: float = 0.25, gamma: float = 256.0, reduction: str = "mean"):
+    r"""Circle loss (Sun et al. 2020) on the cosine similarities of a labelled batch.
+
+    .. math::
+
+        \ell_i = \log\Bigl[1+\sum_{n\in N(i)}e^{\gamma\alpha_n(s_n-\Delta_n)}
+        \sum_{p\in P(i)}e^{-\gamma\alpha_p(s_p-\Delta_p)}\Bigr],\qquad
+        \alpha_p=[1+m-s_p]_+,\ \alpha_n=[s_n+m]_+,\ \Delta_p=1-m,\ \Delta_n=m
+
+    where :math:`s` are the cosine similarities of anchor :math:`i` with its positives
+    :math:`P(i)` (same label, :math:`\ne i`) and negatives :math:`N(i)`.
+
+    Parameters
+    ----------
+    input : array_like, shape (B, d)
+        Embeddings (normalised inside).
+    target : array_like of int, shape (B,)
+        Class labels, as indices in ``[0, B)``.
+    m : float > 0, default 0.25
+        Relaxation margin (the paper's 0.25 for faces and re-identification, 0.4 for
+        fine-grained retrieval).
+    gamma : float > 0, default 256.0
+        Scale (256 faces, 128 re-identification, 80 fine-grained retrieval).
+    reduction : {'mean', 'sum', 'none'}, default 'mean'
+        ``'none'`` gives :math:`\ell_i`, 0 for an anchor without positives or without
+        negatives; ``'mean'`` averages over the other anchors.
+
+    Returns
+    -------
+    array
+        Scalar, or shape ``(B,)`` for ``reduction='none'``.
+
+    Notes
+    -----
+    pytorch-metric-learning's ``CircleLoss(m=0.4, gamma=80)`` computes the same values
+    (with its own defaults) and averages the non-zero ones. Its weights
+    :math:`\alpha_p,\alpha_n` are **detached**, as in the authors' code: its backward is
+    :math:`-\gamma\alpha_p` for :math:`s_p`, not the derivative of the value. Ours is the
+    derivative of the value (what autograd gives without the detach):
+    :math:`-\gamma(\alpha_p-(s_p-\Delta_p))` where :math:`\alpha_p>0`, and
+    :math:`\gamma(\alpha_n+(s_n-\Delta_n))\,\mathbb 1[\alpha_n>0]` for :math:`s_n`.
+
+    References
+    ----------
+    Sun et al., "Circle Loss: A Unified Perspective of Pair Similarity Optimization",
+    CVPR 2020, arXiv:2002.10857.
+
+    Examples
+    --------
+    >>> import numpy as np, lossbook
+    >>> x = np.array([[1.0, 0.0], [1.0, 0.1], [0.0, 1.0]])
+    >>> lossbook.circle_loss(x, np.array([0, 0, 1]), gamma=1.0, reduction="none").round(4)
+    array([0.6326, 0.6373, 0.    ])
+    """
+    x, y, xp = _labelled_batch_args(input, target, reduction, m=(m, 0.0), gamma=(gamma, 0.0))
+    loss, _, _, valid = _circle_terms(x, y, xp, float(m), float(gamma))
+    return reduce(loss, reduction, denominator=_anchors_with_positives(valid))
+
+
+def circle_loss_grad(input, target, *, m: float = 0.25, gamma: float = 256.0,
+                     reduction: str = "mean", grad_output=None):
+    r"""Gradient (VJP) of :func:`circle_loss` for the embeddings.
+
+    .. math::
+
+        \frac{\partial\ell_i}{\partial s_p} = \sigma(z_i)\,w_p\,
+        \bigl(-\gamma(\alpha_p-(s_p-\Delta_p))\bigr),\qquad
+        \frac{\partial\ell_i}{\partial s_n} = \sigma(z_i)\,w_n\,
+        \gamma\bigl(\alpha_n+(s_n-\Delta_n)\mathbb 1[\alpha_n>0]\bigr)
+
+    with :math:`z_i` the argument of the softplus and :math:`w_p, w_n` the softmax weights of
+    the two log-sum-exps; then through the cosine similarity.
+
+    Returns
+    -------
+    array
+        Shaped like ``input``.
+    """
+    x, y, xp = _labelled_batch_args(input, target, reduction, m=(m, 0.0), gamma=(gamma, 0.0))
+    loss, dS, (S, xh, nx), valid = _circle_terms(x, y, xp, float(m), float(gamma))
+    g = upstream(loss, reduction, grad_output, denominator=_anchors_with_positives(valid))[:, None]
+    ga, gb = cosine_matrix_vjp(g * dS, S, xh, xh, nx, nx, xp)
+    return ga + gb
+
+
 # --- registry entries -------------------------------------------------------------------
 def _center_example(seed):
     """Seven 3-D features, labels of 4 classes (class 3 absent), centres away from them."""
@@ -1608,6 +1851,32 @@ def _ge2e_example(seed):
 
 
 
+def _labelled_example(seed, m=None):
+    """Nine 4-D embeddings of 4 classes (class 3 a singleton: an anchor without positives),
+    labels in [0, 9); with ``m``, every cosine at least 0.03 from the circle loss's kink -m."""
+    for attempt in range(100):
+        generator = rng(seed + 1000 + 37 * attempt)
+        centers = _unit_rows(generator, 4, 4)
+        labels = np.array([0, 0, 1, 1, 1, 2, 2, 3, 0])
+        generator.shuffle(labels)
+        x = (centers[labels] + 0.7 * generator.normal(size=(9, 4))) * generator.uniform(0.5, 2.0, (9, 1))
+        unit_x = x / np.linalg.norm(x, axis=1, keepdims=True)
+        cos = unit_x @ unit_x.T
+        if m is None or np.all(np.abs(cos + m) > 0.03):
+            return x, labels
+    raise RuntimeError("no example away from the kink")
+
+
+def _circle_example(seed):
+    x, labels = _labelled_example(seed, m=0.25)
+    return (x, labels), {"m": 0.25, "gamma": 2.0}
+
+
+def _supcon_example(seed):
+    x, labels = _labelled_example(seed)
+    return (x, labels), {"temperature": 0.5}
+
+
 _PAIR_SPECS = (
     Spec.of(
         globals(), "contrastive_loss", family="embedding", catalog_id="H1",
@@ -1718,6 +1987,25 @@ SPECS = (
         paper=("Wan, Wang, Papir & Lopez Moreno, Generalized End-to-End Loss for Speaker "
                "Verification, ICASSP 2018, arXiv:1710.10467"),
         chapter="metric_learning",
+    ),
+    Spec.of(
+        globals(), "circle_loss", family="embedding", catalog_id="H7", example=_circle_example,
+        params=(Param("m", 0.25, 0.05, 0.5), Param("gamma", 256.0, 1.0, 256.0, log=True)),
+        chinese="圆损失 (Circle loss)",
+        reference=("the paper's Eq. 4/6 in torch ops (pytorch-metric-learning CircleLoss's lines "
+                   "without its detach); CircleLoss itself in tests/test_metric.py"),
+        paper=("Sun et al., Circle Loss: A Unified Perspective of Pair Similarity Optimization, "
+               "CVPR 2020, arXiv:2002.10857"),
+        chapter="metric_learning", in_seeds=False,
+    ),
+    Spec.of(
+        globals(), "supervised_contrastive_loss", family="embedding", catalog_id="H8",
+        example=_supcon_example, params=(Param("temperature", 0.1, 0.01, 2.0, log=True),),
+        chinese="监督对比损失 (SupCon)",
+        reference=("Khosla et al. Eq. 2 in torch ops; pytorch-metric-learning SupConLoss "
+                   "(tests/test_metric.py)"),
+        paper="Khosla et al., Supervised Contrastive Learning, NeurIPS 2020, arXiv:2004.11362",
+        chapter="metric_learning", in_seeds=False,
     ),
 )
 SPECS = SPECS + _PAIR_SPECS
