@@ -1,2 +1,2 @@
 """Loss functions, one module per family of the catalog."""
-from . import embedding, imbalance, information, margin, regression  # noqa: F401
+from . import contrastive, embedding, imbalance, information, margin, regression  # noqa: F401
