@@ -1932,7 +1932,7 @@ SPECS = (
                    "without its detach); CircleLoss itself in tests/test_metric.py"),
         paper=("Sun et al., Circle Loss: A Unified Perspective of Pair Similarity Optimization, "
                "CVPR 2020, arXiv:2002.10857"),
-        in_seeds=False,
+        in_seeds=False, reduction_kind="anchors",
     ),
     _spec(
         "supervised_contrastive_loss", catalog_id="H8",
@@ -1941,7 +1941,7 @@ SPECS = (
         reference=("Khosla et al. Eq. 2 in torch ops; pytorch-metric-learning SupConLoss "
                    "(tests/test_metric.py)"),
         paper="Khosla et al., Supervised Contrastive Learning, NeurIPS 2020, arXiv:2004.11362",
-        in_seeds=False,
+        in_seeds=False, reduction_kind="anchors",
     ),
 )
 SPECS = SPECS + _PAIR_SPECS
