@@ -218,8 +218,8 @@ def _nonzero_rows(x, name, axis=1, what="row"):
 
 
 def _row_target(target, name, n, like, *, check):
-    """Per-row labels (``check``: :func:`~lossbook._kit.binary_labels` or
-    :func:`~lossbook._kit.sign_labels`), shape ``(n,)``, cast like ``like``."""
+    """Per-row labels (``check`` is ``kit.binary_labels`` or ``kit.sign_labels``), shape
+    ``(n,)``, cast like ``like``."""
     t = kit.has_shape(check(target, name), name, (n,), " (one label per row)")
     return kit.cast_like(t, like, name)
 
