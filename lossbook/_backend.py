@@ -74,6 +74,7 @@ class Numpy:
     cos = staticmethod(np.cos)
     sin = staticmethod(np.sin)
     arctan = staticmethod(np.arctan)
+    arccos = staticmethod(np.arccos)
     abs = staticmethod(np.abs)
     sign = staticmethod(np.sign)
     isnan = staticmethod(np.isnan)
@@ -146,6 +147,10 @@ class Numpy:
     @staticmethod
     def reshape(x, shape):
         return np.reshape(x, shape)
+
+    @staticmethod
+    def concatenate(arrays, axis=0):
+        return np.concatenate(arrays, axis=axis)
 
     @staticmethod
     def broadcast_to(x, shape):
@@ -259,6 +264,7 @@ def _make_torch_namespace():
         "cos": staticmethod(torch.cos),
         "sin": staticmethod(torch.sin),
         "arctan": staticmethod(torch.arctan),
+        "arccos": staticmethod(torch.arccos),
         "abs": staticmethod(torch.abs),
         "sign": staticmethod(torch.sign),
         "isnan": staticmethod(torch.isnan),
@@ -314,6 +320,7 @@ def _make_torch_namespace():
             lambda x, axis=-1, keepdims=False: torch.logsumexp(x, dim=axis, keepdim=keepdims)
         ),
         "reshape": staticmethod(lambda x, shape: torch.reshape(x, shape)),
+        "concatenate": staticmethod(lambda arrays, axis=0: torch.cat(tuple(arrays), dim=axis)),
         "broadcast_to": staticmethod(lambda x, shape: torch.broadcast_to(x, shape)),
         "moveaxis": staticmethod(lambda x, source, destination: torch.movedim(x, source, destination)),
         "squeeze": staticmethod(lambda x, axis: torch.squeeze(x, dim=axis)),

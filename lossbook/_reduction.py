@@ -41,6 +41,9 @@ KINDS = {
                 "as in PyTorch, and the gradient is 0",
     "root": "the square root of the reduced squares: 'mean' is the root of their mean, 'sum' "
             "the root of their sum (sqrt(n) times 'mean'), 'none' the per-element root",
+    "anchors": "'mean' divides the sum by the number of anchors that have a positive (a batch "
+               "loss over pairs: the other anchors' entries are 0 and do not count; a batch "
+               "without any is an error)",
 }
 
 

@@ -117,7 +117,8 @@ class Spec:
     :func:`~lossbook.kl_div` adds ``'batchmean'``), and ``reduction_kind`` (a key of
     ``lossbook._reduction.KINDS``) says how its value is reduced:
     ``'elementwise'`` (the mean divides by the number of elements), ``'weighted'`` (by the
-    total weight; NaN over none) or ``'root'`` (RMSE: the root of the reduced squares). The
+    total weight; NaN over none), ``'root'`` (RMSE: the root of the reduced squares) or
+    ``'anchors'`` (by the number of anchors with a positive: circle and SupCon losses). The
     checker and the tests try every declared reduction and ask the kind what to expect.
     """
 

@@ -215,6 +215,7 @@ _MEAN_DIVIDES_BY = {
     "elementwise": "the number of elements",
     "weighted": "the total weight of the samples (their number without class weights; ignored ones do not count)",
     "root": "the number of elements before the square root",
+    "anchors": "the number of anchors with a positive (anchors without one do not count)",
 }
 
 

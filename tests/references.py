@@ -322,6 +322,215 @@ def _hinge_sklearn(args, kwargs):
     return mean if reduction == "mean" else mean * f.size
 
 
+# --- metric learning (catalog part H) ---
+def _contrastive(args, kwargs):
+    """Hadsell et al.'s formula in torch ops, with sentence-transformers' lines for the
+    squared form (``0.5 * (y * d² + (1 - y) * relu(margin - d)²)``, y = 1 similar) and
+    pytorch-metric-learning's ``relu(d - pos_margin)``, ``relu(neg_margin - d)`` otherwise."""
+    x1, x2, y = _t(args[0]), _t(args[1]), _t(args[2]).to(torch.float64)
+    margin, pos_margin = kwargs.get("margin", 1.0), kwargs.get("pos_margin", 0.0)
+    similar = y if kwargs.get("similar_label", 0) == 1 else 1 - y
+    if kwargs.get("distance", "euclidean") == "cosine":
+        d = 1 - F.cosine_similarity(x1, x2, dim=1, eps=0.0)
+    else:
+        d = torch.linalg.vector_norm(x1 - x2, dim=1)
+    if kwargs.get("squared", True):
+        loss = 0.5 * (similar * F.relu(d - pos_margin).pow(2) + (1 - similar) * F.relu(margin - d).pow(2))
+    else:
+        loss = similar * F.relu(d - pos_margin) + (1 - similar) * F.relu(margin - d)
+    return _reduce_torch(loss, kwargs.get("reduction", "mean"))
+
+
+def _triplet(args, kwargs):
+    a, p, n = (_t(x) for x in args)
+    kwargs = dict(kwargs)
+    if kwargs.pop("squared", False):
+        kwargs.pop("p", None), kwargs.pop("eps", None)
+        return F.triplet_margin_with_distance_loss(
+            a, p, n, distance_function=lambda x, y: (x - y).pow(2).sum(-1), **kwargs)
+    return F.triplet_margin_loss(a, p, n, **kwargs)
+
+
+def _insightface_logits(x, y, w, s, m2=0.0, m3=0.0, easy_margin=False):
+    """insightface's ArcFace / CosFace heads (``CombinedMarginLoss`` with the sqrt and the
+    ``cos θ − sin(π − m) m`` fallback, as in ``ArcMarginProduct``): cosine logits of the
+    normalised embeddings and weights with the target column modified, times s."""
+    import math
+
+    logits = F.linear(F.normalize(x), F.normalize(w))
+    index = torch.arange(x.shape[0])
+    target_logit = logits[index, y]
+    if m2 > 0:
+        sin_theta = torch.sqrt(1.0 - torch.pow(target_logit, 2))
+        cos_theta_m = target_logit * math.cos(m2) - sin_theta * math.sin(m2)
+        if easy_margin:
+            final = torch.where(target_logit > 0, cos_theta_m, target_logit)
+        else:
+            final = torch.where(target_logit > math.cos(math.pi - m2), cos_theta_m,
+                                target_logit - math.sin(math.pi - m2) * m2)
+    else:
+        final = target_logit - m3
+    mask = F.one_hot(y, w.shape[0]).bool()
+    logits = torch.where(mask, final.unsqueeze(1), logits)
+    return logits * s
+
+
+def _arcface(args, kwargs):
+    x, y, w = _t(args[0]), _t(args[1]).long(), _t(args[2])
+    logits = _insightface_logits(x, y, w, kwargs.get("scale", 64.0), m2=kwargs.get("margin", 0.5),
+                                 easy_margin=kwargs.get("easy_margin", False))
+    return F.cross_entropy(logits, y, reduction=kwargs.get("reduction", "mean"))
+
+
+def _cosface(args, kwargs):
+    x, y, w = _t(args[0]), _t(args[1]).long(), _t(args[2])
+    logits = _insightface_logits(x, y, w, kwargs.get("scale", 64.0), m3=kwargs.get("margin", 0.35))
+    return F.cross_entropy(logits, y, reduction=kwargs.get("reduction", "mean"))
+
+
+def _sphereface(args, kwargs):
+    """pytorch-metric-learning's LargeMarginSoftmaxLoss ψ for an integer margin m (the
+    multiple-angle formula for cos(mθ), k = floor(θ/(π/m)) without gradient), on the
+    normalised embeddings (its SphereFaceLoss multiplies by ‖x‖; here ‖x‖ is replaced by s)."""
+    import math
+
+    import scipy.special
+
+    x, y, w = _t(args[0]), _t(args[1]).long(), _t(args[2])
+    m, s = int(kwargs.get("margin", 4.0)), kwargs.get("scale", 64.0)
+    assert m == kwargs.get("margin", 4.0), "the reference needs an integer margin"
+    cosine = F.normalize(x) @ F.normalize(w).t()
+    mask = F.one_hot(y, w.shape[0]).bool()
+    c = cosine[mask]
+    n = torch.arange(0, m // 2 + 1, dtype=c.dtype)
+    binom = torch.tensor([scipy.special.binom(m, 2 * k) for k in range(m // 2 + 1)], dtype=c.dtype)
+    terms = (-1.0) ** n * binom * c.unsqueeze(1) ** (m - 2 * n) * (1 - c.unsqueeze(1) ** 2) ** n
+    cos_m = terms.sum(1)
+    with torch.no_grad():
+        k = (torch.acos(torch.clamp(c, -1, 1)) / (math.pi / m)).floor()
+    psi = (-1.0) ** k * cos_m - 2 * k
+    logits = torch.where(mask, psi.unsqueeze(1), cosine) * s
+    return F.cross_entropy(logits, y, reduction=kwargs.get("reduction", "mean"))
+
+
+def _ge2e(args, kwargs):
+    """Wan et al. (2018), Eqs. 1-7, in torch ops: cosine similarities to the inclusive
+    centroids and (own speaker) to the exclusive centroid, scaled by w and shifted by b."""
+    e, w, b = _t(args[0]), _t(args[1]), _t(args[2])
+    n, m, _ = e.shape
+    centroids = e.mean(1)
+    exclusive = (e.sum(1, keepdim=True) - e) / (m - 1)
+    rows = []
+    for j in range(n):
+        sims = torch.stack([F.cosine_similarity(e[j], centroids[k].expand_as(e[j]), dim=1, eps=0.0)
+                            if k != j else F.cosine_similarity(e[j], exclusive[j], dim=1, eps=0.0)
+                            for k in range(n)], dim=1)
+        rows.append(w * sims + b)
+    S = torch.stack(rows)                                   # (N, M, N)
+    own = torch.eye(n, dtype=torch.bool)[:, None, :].expand(n, m, n)
+    if kwargs.get("variant", "softmax") == "softmax":
+        loss = -S[own].reshape(n, m) + torch.logsumexp(S, dim=2)
+    else:
+        sig = torch.sigmoid(S)
+        loss = 1 - sig[own].reshape(n, m) + sig.masked_fill(own, float("-inf")).max(dim=2).values
+    return _reduce_torch(loss, kwargs.get("reduction", "mean"))
+
+
+def _label_masks(y, n):
+    same = y[:, None] == y[None, :]
+    off = ~torch.eye(n, dtype=torch.bool)
+    return same & off, ~same
+
+
+def _mean_over(loss, keep, reduction):
+    """'mean' over the anchors in ``keep`` (those with positives), 'none' with zeros elsewhere."""
+    loss = torch.where(keep, loss, torch.zeros_like(loss))
+    return {"none": loss, "sum": loss.sum(), "mean": loss.sum() / keep.sum()}[reduction]
+
+
+def _supcon(args, kwargs):
+    """Khosla et al. (2020), Eq. 2 (L_out), in torch ops: log-softmax over a != i, averaged
+    over the positives."""
+    x, y = F.normalize(_t(args[0]), dim=1), _t(args[1]).long()
+    n = x.shape[0]
+    pos, _ = _label_masks(y, n)
+    logits = (x @ x.t() / kwargs.get("temperature", 0.1)).masked_fill(torch.eye(n, dtype=torch.bool), float("-inf"))
+    log_prob = torch.log_softmax(logits, dim=1).masked_fill(~pos, 0.0)
+    count = pos.sum(1)
+    loss = -log_prob.sum(1) / count.clamp(min=1)
+    return _mean_over(loss, count > 0, kwargs.get("reduction", "mean"))
+
+
+def _circle(args, kwargs):
+    """Sun et al. (2020), Eq. 6, in torch ops: pytorch-metric-learning CircleLoss's lines
+    without its .detach() of the weights (so that autograd gives the value's derivative)."""
+    x, y = F.normalize(_t(args[0]), dim=1), _t(args[1]).long()
+    m, gamma = kwargs.get("m", 0.25), kwargs.get("gamma", 256.0)
+    n = x.shape[0]
+    pos, neg = _label_masks(y, n)
+    s = x @ x.t()
+    logit_p = (-gamma * torch.relu(1 + m - s) * (s - (1 - m))).masked_fill(~pos, float("-inf"))
+    logit_n = (gamma * torch.relu(s + m) * (s - m)).masked_fill(~neg, float("-inf"))
+    keep = pos.any(1) & neg.any(1)
+    z = torch.logsumexp(logit_p[keep], 1) + torch.logsumexp(logit_n[keep], 1)
+    # log(1 + e^z) exactly: F.softplus returns z itself above its threshold (20), whose
+    # derivative 1 differs from sigmoid(z) by 2e-9 there
+    loss = torch.zeros(n, dtype=x.dtype).masked_scatter(keep, torch.logaddexp(z, torch.zeros_like(z)))
+    return _mean_over(loss, keep, kwargs.get("reduction", "mean"))
+
+
+# --- contrastive estimation (catalog part I) ---
+def _nce(args, kwargs):
+    """NCE as logistic regression of data (label 1) against the k noise samples (label 0) on
+    the logits s − log(k q) (Gutmann & Hyvärinen 2010; Mnih & Teh 2012), with F's BCE."""
+    s, sn = _t(args[0]), _t(args[1])
+    k = sn.shape[1]
+    if not kwargs.get("negative_sampling", False):
+        s = s - np.log(k) - _t(args[2])
+        sn = sn - np.log(k) - _t(args[3])
+    loss = (F.binary_cross_entropy_with_logits(s, torch.ones_like(s), reduction="none")
+            + F.binary_cross_entropy_with_logits(sn, torch.zeros_like(sn), reduction="none").sum(1))
+    return _reduce_torch(loss, kwargs.get("reduction", "mean"))
+
+
+def _info_nce(args, kwargs):
+    """F.cross_entropy(sim(q, k) / τ, arange(N)), the standard implementation; NT-Xent as
+    cross-entropy over the 2N × 2N matrix with the diagonal removed (SimCLR's code)."""
+    q, k = _t(args[0]), _t(args[1])
+    tau = kwargs.get("temperature", 0.1)
+    reduction = kwargs.get("reduction", "mean")
+    if kwargs.get("similarity", "cosine") == "cosine":
+        q, k = F.normalize(q, dim=1), F.normalize(k, dim=1)
+        negatives = None if len(args) < 3 or args[2] is None else F.normalize(_t(args[2]), dim=1)
+    else:
+        negatives = None if len(args) < 3 or args[2] is None else _t(args[2])
+    n = q.shape[0]
+    if kwargs.get("nt_xent", False):
+        z = torch.cat([q, k])
+        logits = (z @ z.t() / tau).masked_fill(torch.eye(2 * n, dtype=torch.bool), float("-inf"))
+        labels = (torch.arange(2 * n) + n) % (2 * n)
+        return F.cross_entropy(logits, labels, reduction=reduction)
+    if negatives is None:
+        return F.cross_entropy(q @ k.t() / tau, torch.arange(n), reduction=reduction)
+    logits = torch.cat([(q * k).sum(1, keepdim=True), q @ negatives.t()], dim=1) / tau
+    return F.cross_entropy(logits, torch.zeros(n, dtype=torch.long), reduction=reduction)
+
+
+def _mnrl(args, kwargs):
+    """sentence-transformers' MultipleNegativesRankingLoss (and its symmetric variant):
+    ``scores = cos_sim(a, cat(p, n)) * scale``, ``CrossEntropyLoss()(scores, arange(N))``;
+    symmetric: the mean of that and CE(scores[:, :N].t(), arange(N))."""
+    a, p = _t(args[0]), _t(args[1])
+    candidates = p if len(args) < 3 or args[2] is None else torch.cat([p, _t(args[2])])
+    scores = F.normalize(a, dim=1) @ F.normalize(candidates, dim=1).t() * kwargs.get("scale", 20.0)
+    labels = torch.arange(a.shape[0])
+    reduction = kwargs.get("reduction", "mean")
+    loss = F.cross_entropy(scores, labels, reduction=reduction)
+    if kwargs.get("symmetric", False):
+        loss = (loss + F.cross_entropy(scores[:, :a.shape[0]].t(), labels, reduction=reduction)) / 2
+    return loss
+
+
 REFERENCES = {
     # --- activations (catalog part A) ---
     "identity": lambda args, kwargs: torch.nn.Identity()(_t(args[0])),
@@ -388,6 +597,20 @@ REFERENCES = {
         alpha=kwargs.get("tau", 0.5)),
     # --- embedding (catalog part H) ---
     "center_loss": _center_loss,
+    "contrastive_loss": _contrastive,
+    "triplet_margin_loss": _triplet,
+    "margin_ranking_loss": lambda args, kwargs: F.margin_ranking_loss(*(_t(a) for a in args), **kwargs),
+    "cosine_embedding_loss": lambda args, kwargs: F.cosine_embedding_loss(*(_t(a) for a in args), **kwargs),
+    "arcface_loss": _arcface,
+    "cosface_loss": _cosface,
+    "sphereface_loss": _sphereface,
+    "ge2e_loss": _ge2e,
+    "circle_loss": _circle,
+    "supervised_contrastive_loss": _supcon,
+    # --- contrastive estimation (catalog part I) ---
+    "nce_loss": _nce,
+    "info_nce_loss": _info_nce,
+    "multiple_negatives_ranking_loss": _mnrl,
 }
 
 
