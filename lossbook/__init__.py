@@ -17,3 +17,16 @@ globals().update(exports())
 del exports
 
 __version__ = "0.1.0"
+
+#: Submodules reachable as attributes after ``import lossbook`` (imported on first use, so
+#: ``import lossbook`` itself stays light): ``lossbook.autograd.Loss(...)`` works at once.
+_SUBMODULES = ("autograd", "checks", "data", "models", "plotting", "train", "widgets",
+               "experiments", "cache", "bench")
+
+
+def __getattr__(name):
+    if name in _SUBMODULES:
+        import importlib
+
+        return importlib.import_module(f"{__name__}.{name}")
+    raise AttributeError(f"module 'lossbook' has no attribute {name!r}")

@@ -52,7 +52,7 @@ __all__ = [
     "enabled",
     # examples
     "rng", "real", "f64", "signs", "zero_ones", "class_labels", "with_target",
-    "true_class_logit", "first_column",
+    "true_class_logit", "first_column", "uses_ignore_index",
     # specs
     "spec_factory",
 ]
@@ -506,6 +506,17 @@ def true_class_logit(num_classes: int):
 def first_column(a):
     """The first column of a 2-D array (a 1-D one as it is): a curve's ``select``."""
     return a[..., 0] if np.ndim(a) == 2 else a
+
+
+def uses_ignore_index(args, kwargs) -> bool:
+    """Whether an example's class targets (``args[1]``) contain its ``ignore_index``.
+
+    A spec's ``extra["features"]`` maps a keyword to such a predicate: :func:`lossbook.check`
+    does not count a case that relies on a keyword the student's function does not take
+    (a target of -100 is then an index, not an instruction to ignore the sample).
+    """
+    target = np.asarray(args[1])
+    return target.dtype.kind in "iu" and bool(np.any(target == kwargs.get("ignore_index", -100)))
 
 
 # --- specs ------------------------------------------------------------------------------

@@ -194,20 +194,59 @@ def _accepts(fn, keyword: str) -> bool:
     return keyword in params or any(p.kind is p.VAR_KEYWORD for p in params.values())
 
 
-def _call_student(fn, args, kwargs, per_argument=False):
+class _Unusable(Exception):
+    """A student's result that is not an array of numbers (None, a string, a dict, ...)."""
+
+
+def _as_array(result, what: str) -> np.ndarray:
+    """A student's returned value as a float array, or :class:`_Unusable` saying why not."""
+    if result is None:
+        raise _Unusable(f"your {what} function returned None — is a `return` missing?")
+    if hasattr(result, "detach") and hasattr(result, "cpu"):  # a torch tensor (may require grad)
+        result = result.detach().cpu().numpy()
+    if isinstance(result, (str, bytes, dict, set)) or callable(result):
+        raise _Unusable(f"your {what} function returned a {type(result).__name__}, "
+                        "expected a NumPy array (or a number)")
+    try:
+        array = np.asarray(result)
+    except (ValueError, TypeError) as err:  # ragged lists
+        raise _Unusable(f"your {what} function returned a {type(result).__name__} that is not an "
+                        "array of numbers (rows of different lengths?)") from None
+    if array.dtype.kind not in "fiub":
+        raise _Unusable(f"your {what} function returned an array of {array.dtype} "
+                        "(expected real numbers)")
+    return array.astype(np.float64)
+
+
+def _call_student(fn, args, kwargs, per_argument=0, what="value"):
     """Call ``fn`` with the keywords it accepts; returns (result, dropped keywords).
 
-    With ``per_argument`` (a gradient with several differentiable arguments) a returned tuple
-    stays a tuple of arrays, which may have different shapes.
+    With ``per_argument`` = k > 1 (a gradient with k differentiable arguments) the result must be
+    a tuple (or list) of k arrays, which may have different shapes.
     """
     accepted = {k: v for k, v in kwargs.items() if _accepts(fn, k)}
     dropped = sorted(set(kwargs) - set(accepted))
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # the student's overflow is reported as a finding instead
         result = fn(*[np.array(a, copy=True) if isinstance(a, np.ndarray) else a for a in args], **accepted)
-    if per_argument and isinstance(result, (tuple, list)):
-        return tuple(np.asarray(r) for r in result), dropped
-    return np.asarray(result), dropped
+    if per_argument > 1:
+        if not isinstance(result, (tuple, list)):
+            raise _Unusable(f"your {what} function returned a {type(result).__name__}, expected a "
+                            f"tuple of {per_argument} gradients (one per differentiable argument)")
+        if len(result) != per_argument:
+            raise _Unusable(f"your {what} function returned {len(result)} gradients, expected "
+                            f"{per_argument} (one per differentiable argument)")
+        return tuple(_as_array(r, what) for r in result), dropped
+    if isinstance(result, tuple):
+        raise _Unusable(f"your {what} function returned a tuple of {len(result)}, expected one array "
+                        "(this function has one differentiable argument)")
+    return _as_array(result, what), dropped
+
+
+def _relies_on(spec, fn, args, kwargs) -> list:
+    """Keywords of ours that this case relies on (``spec.extra["features"]``) and ``fn`` does not take."""
+    return sorted(k for k, uses in spec.extra.get("features", {}).items()
+                  if not _accepts(fn, k) and uses(args, kwargs))
 
 
 #: What 'mean' divides by, by the spec's reduction_kind (lossbook._reduction.KINDS).
@@ -319,16 +358,27 @@ def check(name: str, value=None, grad=None, *, seeds=(0, 1, 2), rtol: float = 1e
     for label, (fn) in (("value", value), ("gradient", grad)):
         if fn is None:
             continue
-        passed, compared, notes = 0, 0, set()
+        passed, compared, notes, unusable = 0, 0, set(), {}
+        k = len(spec.wrt) if label == "gradient" else 1
         for where, args, kwargs in cases:
+            missing = _relies_on(spec, fn, args, kwargs)
+            if missing:
+                notes.add(f"not counted: the cases that use {', '.join(missing)} (your {label} "
+                          f"function does not take {', '.join(missing)})")
+                continue
+            compared += 1
             try:
-                theirs, dropped = _call_student(fn, args, kwargs, per_argument=label == "gradient" and len(spec.wrt) > 1)
+                theirs, dropped = _call_student(fn, args, kwargs, per_argument=k, what=label)
+            except _Unusable as err:  # the same reason every time: said once, with the count
+                unusable[str(err)] = unusable.get(str(err), 0) + 1
+                continue
             except Exception as err:  # the student's code: report, never crash
                 report.add(False, f"{label} {where}: your function raised {type(err).__name__}: {err}")
                 continue
             if "reduction" in dropped and kwargs.get("reduction", "mean") != "mean":
-                notes.add(f"your {label} function does not take reduction: only the default "
-                          "'mean' was compared")
+                notes.add(f"not counted: reduction={kwargs['reduction']!r} (your {label} function "
+                          "does not take reduction; only the default 'mean' was compared)")
+                compared -= 1
                 continue
             if dropped:
                 notes.add(f"your {label} function does not take {', '.join(dropped)}: compared at the defaults")
@@ -338,25 +388,34 @@ def check(name: str, value=None, grad=None, *, seeds=(0, 1, 2), rtol: float = 1e
                 ok = _compare(report, "value", theirs, ours, where, rtol, atol, spec, args, kwargs)
             else:
                 ours_all = spec.grads(*args, **kwargs)
-                theirs_all = (theirs,) if len(spec.wrt) == 1 else tuple(np.asarray(t) for t in theirs)
-                ok = all(_compare(report, "gradient" + (f" for {spec.arg_names[i]}" if len(spec.wrt) > 1 else ""),
-                                  t, o, where, rtol, atol, spec, args, kwargs)
-                         for i, t, o in zip(spec.wrt, theirs_all, ours_all))
+                theirs_all = (theirs,) if k == 1 else theirs
+                ok = all([_compare(report, "gradient" + (f" for {spec.arg_names[i]}" if k > 1 else ""),
+                                   t, o, where, rtol, atol, spec, args, kwargs)
+                          for i, t, o in zip(spec.wrt, theirs_all, ours_all)])
             passed += ok
-            compared += 1
         for note in sorted(notes):
             report.add(True, note)
-        report.add(compared > 0 and passed == compared, f"{label}: {passed} of {compared} cases match")
+        for reason, count in unusable.items():
+            report.add(False, f"{label} ({count} of {compared} cases): {reason}")
+        if compared == 0:
+            report.add(False, f"{label}: no case could be compared")
+        else:
+            report.add(passed == compared, f"{label}: {passed} of {compared} cases match")
         if label == "gradient":
             for kink in spec.kinks:
                 try:
-                    theirs, _ = _call_student(fn, list(kink.args), dict(kink.kwargs), per_argument=len(spec.wrt) > 1)
+                    theirs, _ = _call_student(fn, list(kink.args), dict(kink.kwargs), per_argument=k,
+                                              what=label)
+                except _Unusable as err:
+                    report.add(False, f"gradient at a kink: {err}")
+                    continue
                 except Exception as err:
                     report.add(False, f"gradient at a kink: your function raised {type(err).__name__}: {err}")
                     continue
                 expected = kink.grad if isinstance(kink.grad, tuple) else (kink.grad,)
-                theirs_all = (theirs,) if len(spec.wrt) == 1 else tuple(np.asarray(t) for t in theirs)
-                same = all(np.array_equal(np.asarray(t), np.asarray(e)) for t, e in zip(theirs_all, expected))
+                theirs_all = (theirs,) if k == 1 else theirs
+                same = all(np.shape(t) == np.shape(e) and np.array_equal(t, np.asarray(e))
+                           for t, e in zip(theirs_all, expected))
                 point = ", ".join(str(np.asarray(a).tolist()) for a in kink.args)
                 report.add(same, f"gradient at the kink ({point}): "
                                  + (f"matches the convention ({kink.note})" if same else

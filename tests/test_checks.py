@@ -98,3 +98,96 @@ def test_check_tries_every_reduction_the_spec_declares():
     assert not bad.ok
     assert "(reduction='batchmean'): max |difference|" in repr(bad)
     assert "'batchmean' divides the sum by the batch size" in repr(bad)
+
+
+# --- the student checker cannot be fooled or crashed (issue 14 item 7, issue 16 item 6) -----
+def _softmax(x):
+    z = np.exp(x - x.max(axis=1, keepdims=True))
+    return z / z.sum(axis=1, keepdims=True)
+
+
+def _plain_ce_grad(input, target):
+    """A correct plain cross-entropy gradient without weight, ignore_index or reduction."""
+    g = _softmax(input)
+    g[np.arange(len(target)), target] -= 1
+    return g / len(target)
+
+
+def test_a_correct_plain_gradient_passes_and_the_summary_agrees_with_the_details():
+    report = lossbook.check("cross_entropy", grad=_plain_ce_grad)
+    assert report.ok, report
+    assert "not counted: the cases that use ignore_index" in repr(report)
+    assert not [m for ok, m in report.findings if not ok]
+
+
+def test_a_wrong_plain_gradient_still_fails():
+    report = lossbook.check("cross_entropy", grad=lambda i, t: 2 * _plain_ce_grad(i, t))
+    assert not report.ok
+    assert "0 of" in repr(report)
+
+
+def test_a_case_that_raises_counts_as_a_failure_in_the_summary():
+    calls = []
+
+    def sometimes(x):
+        calls.append(1)
+        if len(calls) == 2:
+            raise RuntimeError("boom")
+        return np.tanh(x)
+
+    report = lossbook.check("tanh", value=sometimes)
+    assert not report.ok
+    assert "value: 3 of 4 cases match" in repr(report) and "RuntimeError: boom" in repr(report)
+
+
+@pytest.mark.parametrize("returned, words", [
+    (lambda x: None, "returned None"),
+    (lambda x: "0.5", "returned a str"),
+    (lambda x: {"value": x}, "returned a dict"),
+    (lambda x: [[1.0], [1.0, 2.0]], "not an array of numbers"),
+    (lambda x: np.tanh(x).astype(complex), "complex"),
+    (lambda x: (np.tanh(x), np.tanh(x)), "tuple of 2"),
+    (lambda x: np.tanh, "returned a"),
+])
+def test_unusable_results_get_a_clear_verdict(returned, words):
+    report = lossbook.check("tanh", value=returned, grad=returned)
+    assert not report.ok
+    assert words in repr(report), report
+
+
+def test_a_tensor_that_requires_grad_is_compared_like_an_array():
+    torch = pytest.importorskip("torch")
+
+    def value(x):
+        return torch.tanh(torch.tensor(x, requires_grad=True))
+
+    assert lossbook.check("tanh", value=value).ok
+    wrong = lossbook.check("tanh", value=lambda x: torch.tensor(x, requires_grad=True) * 1.0)
+    assert not wrong.ok
+
+
+def test_a_list_of_numbers_is_an_array():
+    assert lossbook.check("tanh", value=lambda x: np.tanh(x).tolist()).ok
+
+
+def test_gradient_tuples_must_have_one_entry_per_argument():
+    spec = lossbook.REGISTRY["margin_ranking_loss"]
+    assert len(spec.wrt) == 2
+
+    def right(*args, **kwargs):
+        return spec.grads(*args, **kwargs)
+
+    assert lossbook.check("margin_ranking_loss", grad=right).ok
+    missing = lossbook.check("margin_ranking_loss", grad=lambda *a, **k: right(*a, **k)[:1])
+    extra = lossbook.check("margin_ranking_loss", grad=lambda *a, **k: right(*a, **k) + (a[0],))
+    assert not missing.ok and "returned 1 gradients, expected 2" in repr(missing)
+    assert not extra.ok and "returned 3 gradients, expected 2" in repr(extra)
+
+
+def test_autograd_is_an_attribute_after_import():
+    import subprocess
+    import sys
+
+    out = subprocess.run([sys.executable, "-c", "import lossbook; print(lossbook.autograd.__name__)"],
+                         capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "lossbook.autograd"
