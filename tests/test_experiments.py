@@ -296,3 +296,31 @@ def test_public_names_do_not_collide_across_experiment_modules():
 def test_the_features_recipe_is_a_recipe():
     assert isinstance(RECIPE, Recipe)
     assert (RECIPE.epochs, RECIPE.batch_size, RECIPE.schedule) == (5, 64, "onecycle")
+
+
+# --- the job runner: longest first, results in the order of the jobs ---------------------------
+def _makespan(costs, order, workers=2):
+    free = [0.0] * workers
+    for index in order:
+        k = free.index(min(free))
+        free[k] += costs[index]
+    return max(free)
+
+
+def test_jobs_start_longest_first_and_that_shortens_the_run():
+    from lossbook.experiments._jobs import schedule
+
+    costs = [71, 12, 68, 75, 25]            # the CPU-seconds of the features chapter's runs
+    assert schedule(costs) == [3, 0, 2, 4, 1]
+    assert schedule([1, 2, 2, 1]) == [1, 2, 0, 3]    # ties keep their order
+    assert (_makespan(costs, range(5)), _makespan(costs, schedule(costs))) == (146, 139)
+
+
+def test_run_jobs_returns_results_in_job_order_whatever_the_start_order():
+    from lossbook.experiments._jobs import run_jobs
+
+    jobs = [-3.0, 2.0, -7.0, 1.0]
+    # abs is picklable, so the spawned workers can run it; the costs reverse the start order
+    assert run_jobs(abs, jobs, 2, False, "abs", costs=[1, 2, 3, 4]) == [3.0, 2.0, 7.0, 1.0]
+    with pytest.raises(ValueError, match="costs must have one entry per job"):
+        run_jobs(abs, jobs, 2, False, "abs", costs=[1, 2])
