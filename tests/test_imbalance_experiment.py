@@ -60,7 +60,7 @@ def test_default_losses_names_are_registered_and_alpha_is_inverse_frequency():
     assert len(losses) == 5
     for name, kwargs in losses.values():
         assert name in lossbook.REGISTRY
-    alpha = np.array(losses["balanced CE"][1]["alpha"])
+    alpha = np.array(losses["class-weighted CE"][1]["alpha"])
     np.testing.assert_allclose(alpha * counts, alpha[0] * counts[0])
     assert alpha.sum() == pytest.approx(3.0)
 
@@ -70,7 +70,7 @@ def test_chapter_experiment_claims():
     # The chapter's qualitative statements about its table (its exact settings).
     counts = ie.long_tailed_counts()
     table = ie.compare_losses(counts=counts)
-    ce, bal, cb = table["CE"], table["balanced CE"], table["class-balanced (β=0.99)"]
+    ce, bal, cb = table["CE"], table["class-weighted CE"], table["class-balanced (β=0.99)"]
     assert bal["recall"][-1] > ce["recall"][-1] + 0.1      # the rarest class gains with re-weighting
     assert cb["recall"][-1] > ce["recall"][-1]
     assert bal["recall"][0] < ce["recall"][0]              # ... paid for by the head class

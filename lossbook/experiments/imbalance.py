@@ -142,7 +142,7 @@ def default_losses(counts, *, beta: float = 0.99, gamma: float = 2.0, epsilon: f
     """The chapter's five losses, as ``{label: (registry name, kwargs)}``.
 
     * CE: ``cross_entropy``;
-    * balanced CE: softmax cross-entropy with per-class :math:`\\alpha_c\\propto 1/n_c`
+    * class-weighted CE: softmax cross-entropy with per-class weights :math:`\\alpha_c\\propto 1/n_c`
       (``softmax_focal_loss`` at :math:`\\gamma=0`, mean over samples);
     * focal: ``softmax_focal_loss`` (:math:`\\gamma`, no :math:`\\alpha`);
     * class-balanced: ``class_balanced_loss`` (softmax, :math:`\\beta`);
@@ -153,7 +153,7 @@ def default_losses(counts, *, beta: float = 0.99, gamma: float = 2.0, epsilon: f
     alpha = inverse * len(counts) / inverse.sum()
     return {
         "CE": ("cross_entropy", {}),
-        "balanced CE": ("softmax_focal_loss", {"gamma": 0.0, "alpha": alpha.tolist()}),
+        "class-weighted CE": ("softmax_focal_loss", {"gamma": 0.0, "alpha": alpha.tolist()}),
         f"focal (γ={gamma:g})": ("softmax_focal_loss", {"gamma": gamma}),
         f"class-balanced (β={beta:g})": ("class_balanced_loss",
                                          {"samples_per_class": counts.astype(np.int64).tolist(), "beta": beta}),
