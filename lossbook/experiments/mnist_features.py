@@ -170,7 +170,9 @@ def center_loss_mnist(runs=("softmax", "mse_linear", "mse_softmax", "center"), *
                          snapshot_size=snapshot_size, centers_size=centers_size,
                          channels=tuple(channels), test_every=test_every, device=device,
                          num_threads=num_threads))
-    outcomes = run_jobs(_feature_job, jobs, workers, progress, "2-D feature trainings")
+    # a run costs about its number of training images times its epochs: longest first
+    costs = [(job["subset"] or 60000) * job["recipe"].epochs for job in jobs]
+    outcomes = run_jobs(_feature_job, jobs, workers, progress, "2-D feature trainings", costs=costs)
     results = {job["key"]: outcome for job, outcome in zip(jobs, outcomes)}
     results["_meta"] = {"recipe": base, "mse_recipe": mse, "alpha": alpha, "lam": lam,
                         "seed": seed, "channels": tuple(channels)}
