@@ -123,3 +123,21 @@ def test_missing_loss_is_reported(monkeypatch):
     assert "poisson" not in lk.available()
     with pytest.raises(ValueError, match="poisson_nll_loss"):
         lk.fit_constant("poisson", np.ones(3))
+
+
+def test_loss_curve_and_explorer():
+    y = lk.sample("gaussian", n=21, seed=0)
+    grid = np.linspace(0.0, 4.0, 9)
+    np.testing.assert_allclose(lk.loss_curve("gaussian", y, grid),
+                               [np.mean((c - y) ** 2) for c in grid], rtol=1e-12)
+    rate = np.array([0.2, 0.5])
+    yb = lk.sample("bernoulli", n=21, seed=0)
+    np.testing.assert_allclose(lk.loss_curve("bernoulli", yb, rate),
+                               [-np.mean(yb * np.log(p) + (1 - yb) * np.log(1 - p)) for p in rate], rtol=1e-12)
+    with pytest.raises(ValueError, match="one-parameter"):
+        lk.loss_curve("categorical", yb, rate)
+    explorer = lk.explore_likelihood(sizes=(11, 51))
+    keys = [k for k in lk.SCALAR if k in lk.available()]
+    assert len(list(explorer.states())) == 2 * len(keys)
+    fig = explorer.figure({"distribution": "laplace", "n": 51})
+    assert len(fig.axes) == 2

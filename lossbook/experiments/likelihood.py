@@ -28,8 +28,9 @@ import numpy as np
 
 from ..registry import REGISTRY, get
 
-__all__ = ["LIKELIHOODS", "Likelihood", "ConstantFit", "available", "sample", "sample_statistic",
-           "fit_constant", "fit", "likelihood_table", "nll_identity"]
+__all__ = ["LIKELIHOODS", "SCALAR", "Likelihood", "ConstantFit", "available", "sample",
+           "sample_statistic", "fit_constant", "fit", "likelihood_table", "nll_identity",
+           "loss_curve", "plot_likelihood", "explore_likelihood"]
 
 
 @dataclass(frozen=True)
@@ -51,6 +52,7 @@ class Likelihood:
     kwargs: dict = field(default_factory=dict)
     true: object = None
     lr: float = 0.25
+    label: str = ""  # the loss in words, for tables and legends
 
 
 TAU = 0.8
@@ -59,21 +61,21 @@ PROBS = (0.1, 0.2, 0.3, 0.4)
 #: The recipe applied across the book, in the chapter's order.
 LIKELIHOODS = (
     Likelihood("gaussian", "Gaussian N(μ, 1.5²), σ fixed", "mean μ", "mse_loss", "identity",
-               "sample mean", true=2.0, lr=0.25),
+               "sample mean", true=2.0, label="MSE", lr=0.25),
     Likelihood("laplace", "Laplace(μ, b = 1.5)", "location μ", "l1_loss", "identity",
-               "sample median", true=2.0, lr=1.0),
+               "sample median", true=2.0, label="L1 (MAE)", lr=1.0),
     Likelihood("asymmetric_laplace", f"asymmetric Laplace(μ, σ = 1, τ = {TAU})",
                f"location μ ({TAU}-quantile)", "quantile_loss", "identity",
-               f"sample {TAU}-quantile", kwargs={"tau": TAU}, true=2.0, lr=1.0),
+               f"sample {TAU}-quantile", kwargs={"tau": TAU}, true=2.0, label="pinball loss, τ = 0.8", lr=1.0),
     Likelihood("bernoulli", "Bernoulli(p = 0.3)", "rate p = σ(θ)", "binary_cross_entropy_with_logits",
-               "sigmoid", "fraction of ones", true=0.3, lr=4.0),
+               "sigmoid", "fraction of ones", true=0.3, label="binary cross-entropy (logits)", lr=4.0),
     Likelihood("categorical", f"categorical{PROBS}", "probabilities softmax(θ)", "cross_entropy",
-               "softmax", "class frequencies", true=PROBS, lr=2.0),
+               "softmax", "class frequencies", true=PROBS, label="cross-entropy", lr=2.0),
     Likelihood("poisson", "Poisson(λ = 3.5)", "rate λ = exp(θ)", "poisson_nll_loss", "exp",
-               "sample mean", kwargs={"log_input": True}, true=3.5, lr=0.25),
+               "sample mean", kwargs={"log_input": True}, true=3.5, label="Poisson NLL (log input)", lr=0.25),
     Likelihood("gaussian_var", "Gaussian N(μ, σ²), σ² predicted", "mean μ and variance σ²",
                "gaussian_nll_loss", "mean_var", "sample mean and (1/n) variance",
-               true=(2.0, 2.25), lr=2.0),
+               true=(2.0, 2.25), label="Gaussian NLL", lr=2.0),
 )
 _BY_KEY = {item.key: item for item in LIKELIHOODS}
 
@@ -350,3 +352,89 @@ def nll_identity(key, n: int = 200, seed: int = 1) -> dict:
     return {"key": item.key, "loss_name": item.loss, "nll": float(nll), "loss": loss,
             "scale": float(scale), "constant": float(constant),
             "difference": float(abs(nll - (scale * loss + constant)))}
+
+
+#: The recipes with one scalar parameter (those :func:`loss_curve` and the explorer draw).
+SCALAR = ("gaussian", "laplace", "asymmetric_laplace", "bernoulli", "poisson")
+
+
+def _inverse_link(item, parameter):
+    parameter = np.asarray(parameter, dtype=np.float64)
+    if item.link == "sigmoid":
+        return np.log(parameter) - np.log1p(-parameter)
+    if item.link == "exp":
+        return np.log(parameter)
+    return parameter
+
+
+def loss_curve(key, y, parameters) -> np.ndarray:
+    """The mean loss of the constant prediction whose distribution parameter is each of
+    ``parameters`` (a location, a rate): our loss, evaluated through the link."""
+    item = _item(key)
+    if item.key not in SCALAR:
+        raise ValueError(f"key must be one of the one-parameter recipes {SCALAR}, got {item.key!r}")
+    if item.loss not in REGISTRY:
+        raise ValueError(f"{item.key!r} needs lossbook.{item.loss}, which is not in the registry yet")
+    spec = get(item.loss)
+    y = np.asarray(y, dtype=np.float64)
+    thetas = _inverse_link(item, parameters)
+    return np.array([float(spec.value(np.full(y.shape, t), y, **item.kwargs)) for t in thetas])
+
+
+def _grid(item, y):
+    if item.link == "sigmoid":
+        return np.linspace(0.02, 0.98, 193)
+    if item.link == "exp":
+        return np.linspace(0.5, 3 * max(y.mean(), 1.0), 201)
+    lo, hi = np.quantile(y, [0.02, 0.98])
+    return np.linspace(lo, hi, 201)
+
+
+def plot_likelihood(key, y, *, axes=None):
+    """Left: the sample; right: the mean loss of a constant against the parameter it predicts,
+    with the fitted constant (our gradients) and the sample statistic marked. Returns the figure."""
+    import matplotlib.pyplot as plt
+
+    item = _item(key)
+    y = np.asarray(y, dtype=np.float64)
+    if axes is None:
+        _, axes = plt.subplots(1, 2, figsize=(8.5, 3.0), constrained_layout=True)
+    left, right = axes
+    if item.key in ("bernoulli", "poisson"):
+        values, counts = np.unique(y, return_counts=True)
+        left.bar(values, counts / y.size, width=0.6, color="0.6")
+        left.set(ylabel="fraction of the sample", xticks=values if values.size <= 12 else None)
+    else:
+        lo, hi = np.quantile(y, [0.005, 0.995])
+        left.hist(y, bins=np.linspace(lo, hi, 41), density=True, color="0.6")
+        left.set(ylabel="density")
+    left.set(xlabel="target y", title=f"{item.distribution}, n = {y.size}")
+    grid = _grid(item, y)
+    right.plot(grid, loss_curve(item, y, grid), color="C0", label=f"mean {item.label}")
+    fitted = float(fit_constant(item, y).parameter[0])
+    statistic = float(sample_statistic(item, y)[0])
+    right.axvline(statistic, color="C3", lw=2.5, alpha=0.5, label=f"{item.statistic} {statistic:.4f}")
+    right.axvline(fitted, color="k", ls="--", lw=1, label=f"fitted by descent {fitted:.4f}")
+    right.set(xlabel=item.parameter, ylabel="mean loss of the constant")
+    right.legend(fontsize=8, loc="upper center")
+    return left.figure
+
+
+def explore_likelihood(sizes=(11, 101, 1001), seed: int = 0):
+    """Explorer over the one-parameter recipes and the sample size: the loss's minimiser is
+    the sample statistic at every n, and both approach the true parameter as n grows.
+    Live in Jupyter, precomputed frames on the website."""
+    from ..widgets import FrameExplorer
+
+    keys = [k for k in SCALAR if k in available()]
+
+    def draw(fig, distribution, n):
+        plot_likelihood(distribution, sample(distribution, int(n), seed), axes=fig.subplots(1, 2))
+
+    return FrameExplorer(draw, {"distribution": keys, "n": list(sizes)},
+                         name="the best constant under each likelihood loss", figsize=(8.5, 3.0),
+                         description="A sample of the chosen distribution (left) and the mean "
+                                     "loss of a constant prediction against the parameter it "
+                                     "predicts (right); the fitted constant and the sample "
+                                     "statistic coincide. Move the sliders to change the "
+                                     "distribution and the sample size.")
