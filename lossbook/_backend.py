@@ -220,6 +220,12 @@ class Numpy:
         safe_y = cls.where(x == 0, cls.ones_like(y), y)
         return cls.where(x == 0, cls.zeros_like(x * safe_y), x * cls.log(safe_y))
 
+    @classmethod
+    def xmul(cls, x, y):
+        r""":math:`x\,y`, defined as 0 where :math:`x=0` (so a zero weight on a log-probability
+        of :math:`-\infty`, a class that cannot occur, contributes 0, not NaN)."""
+        return x * cls.where(x == 0, cls.ones_like(y), y)
+
     @staticmethod
     def squeeze(x, axis):
         return np.squeeze(x, axis=axis)

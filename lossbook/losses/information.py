@@ -175,7 +175,7 @@ def cross_entropy(input, target, *, weight=None, ignore_index: int = -100,
     xp = namespace(x)
     ax = class_axis(x)
     log_p = xp.log_softmax(x, axis=ax)
-    loss = -xp.sum(u * log_p, axis=ax)
+    loss = -xp.sum(xp.xmul(u, log_p), axis=ax)       # 0·(−inf) = 0: a logit of −inf is p = 0
     return reduce(loss, reduction, denominator=denominator)
 
 
@@ -251,7 +251,7 @@ def nll_loss(input, target, *, weight=None, ignore_index: int = -100, reduction:
     """
     x, u, denominator = _nll_setup(input, target, weight, ignore_index, reduction)
     xp = namespace(x)
-    loss = -xp.sum(u * x, axis=class_axis(x))
+    loss = -xp.sum(xp.xmul(u, x), axis=class_axis(x))    # 0·(−inf) = 0
     return reduce(loss, reduction, denominator=denominator)
 
 
