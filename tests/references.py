@@ -661,6 +661,60 @@ SCIPY_REFERENCES = {
     "mse_loss": lambda args, kwargs: _sklearn("mean_squared_error", args, kwargs),
 }
 
+# --- the rest of torch.nn.functional and Keras 3 (issue 17) ---
+def _sparsemax_reference(z, dim=-1):
+    """Sparsemax found another way: the threshold tau solving sum(max(z - tau, 0)) = 1 by
+    bisection (no sort), which fixes the support S; then p = max(z - tau_S, 0) with
+    tau_S = (sum_S z - 1) / |S| in torch ops, so that autograd gives the Jacobian."""
+    z = torch.movedim(z, dim, -1)
+    with torch.no_grad():
+        lo = z.max(-1, keepdim=True).values - 1.0          # sum(max(z - lo, 0)) >= 1
+        hi = z.max(-1, keepdim=True).values                # sum(max(z - hi, 0)) = 0
+        for _ in range(200):
+            mid = (lo + hi) / 2
+            above = torch.clamp(z - mid, min=0).sum(-1, keepdim=True) >= 1
+            lo, hi = torch.where(above, mid, lo), torch.where(above, hi, mid)
+        support = z > (lo + hi) / 2
+    size = support.sum(-1, keepdim=True).to(z.dtype)
+    tau = ((z * support).sum(-1, keepdim=True) - 1.0) / size
+    return torch.movedim(torch.clamp(z - tau, min=0.0), -1, dim), tau
+
+
+def _keras_sparse_plus(x):
+    """keras.ops.sparse_plus / jax.nn.sparse_plus, transcribed: 0, (x + 1)^2 / 4, x."""
+    return torch.where(x <= -1.0, torch.zeros_like(x), torch.where(x >= 1.0, x, (x + 1.0) ** 2 / 4.0))
+
+
+EXTRA_REFERENCES = {
+    "celu": _torch_unary(F.celu),
+    "threshold": lambda args, kwargs: F.threshold(_t(args[0]), kwargs["threshold"], kwargs["value"]),
+    "hardshrink": _torch_unary(F.hardshrink),
+    "softshrink": _torch_unary(F.softshrink),
+    "tanhshrink": _torch_unary(F.tanhshrink),
+    "glu": lambda args, kwargs: F.glu(_t(args[0]), dim=kwargs.get("dim", -1)),
+    "softmin": lambda args, kwargs: F.softmin(_t(args[0]), dim=kwargs.get("dim", -1)),
+    "rrelu": lambda args, kwargs: F.rrelu(_t(args[0]), kwargs.get("lower", 1.0 / 8.0),
+                                          kwargs.get("upper", 1.0 / 3.0), training=False),
+    "logsumexp": lambda args, kwargs: torch.logsumexp(_t(args[0]), dim=kwargs.get("dim", -1),
+                                                      keepdim=kwargs.get("keepdim", False)),
+    "sparsemax": lambda args, kwargs: _sparsemax_reference(_t(args[0]), kwargs.get("dim", -1))[0],
+    # Barron (2021), eq. 1, as written (no cancellation at the examples' sizes)
+    "squareplus": lambda args, kwargs: (_t(args[0]) + torch.sqrt(_t(args[0]) ** 2
+                                                               + kwargs.get("b", 4.0))) / 2,
+    "sparse_plus": lambda args, kwargs: _keras_sparse_plus(_t(args[0])),
+    # JAX's 0.5 * clip(x + 1, 0, 2) through torch's hardtanh (its convention at the kinks)
+    "sparse_sigmoid": lambda args, kwargs: 0.5 * (F.hardtanh(_t(args[0])) + 1.0),
+}
+REFERENCES.update(EXTRA_REFERENCES)
+
+EXTRA_SCIPY_REFERENCES = {
+    "softmin": lambda args, kwargs: sp.softmax(-args[0], axis=kwargs.get("dim", -1)),
+    "logsumexp": lambda args, kwargs: sp.logsumexp(args[0], axis=kwargs.get("dim", -1),
+                                                   keepdims=kwargs.get("keepdim", False)),
+}
+SCIPY_REFERENCES.update(EXTRA_SCIPY_REFERENCES)
+
+
 FD_ONLY: dict[str, str] = {
     "perceptron_loss": "no library exposes the perceptron criterion as a function (sklearn's "
                        "Perceptron only trains); FD, autograd and golden values",
