@@ -2198,7 +2198,7 @@ SPECS = (
           in_seeds=False, curve=None, example=_glu_example),
     _spec("softmin", "A+", "Softmin 函数", "torch.nn.functional.softmin; scipy.special.softmax(-z)",
           chapter=_NORM, in_seeds=False, curve=None, example=_unary(avoid=(), dim=0)),
-    _spec("rrelu", "A+", "随机修正线性单元", "torch.nn.functional.rrelu(training=False)",
+    _spec("rrelu", "A+", "随机修正线性单元", "torch.nn.functional.rrelu; evaluation mode, training=False",
           "Xu, Wang, Chen & Li, Empirical Evaluation of Rectified Activations, 2015, arXiv:1505.00853",
           chapter=_RECT, in_seeds=False,
           params=(Param("lower", 1.0 / 8.0, 0.0, 0.5), Param("upper", 1.0 / 3.0, 0.0, 0.5)),

@@ -705,6 +705,10 @@ EXTRA_REFERENCES = {
     # JAX's 0.5 * clip(x + 1, 0, 2) through torch's hardtanh (its convention at the kinks)
     "sparse_sigmoid": lambda args, kwargs: 0.5 * (F.hardtanh(_t(args[0])) + 1.0),
 }
+EXTRA_REFERENCES.update({
+    "poisson_nll_loss": _torch_loss(F.poisson_nll_loss),
+    "gaussian_nll_loss": lambda args, kwargs: F.gaussian_nll_loss(*(_t(a) for a in args), **kwargs),
+})
 REFERENCES.update(EXTRA_REFERENCES)
 
 EXTRA_SCIPY_REFERENCES = {
