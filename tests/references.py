@@ -685,6 +685,40 @@ def _keras_sparse_plus(x):
     return torch.where(x <= -1.0, torch.zeros_like(x), torch.where(x >= 1.0, x, (x + 1.0) ** 2 / 4.0))
 
 
+def _crammer_singer(args, kwargs):
+    """max(0, margin + max_{j != y} z_j - z_y) in torch ops (relu: inactive at 0)."""
+    z, y = _t(args[0]), _t(args[1]).long()
+    onehot = F.one_hot(y, z.shape[-1]).bool()
+    wrong = z.masked_fill(onehot, float("-inf")).max(-1).values
+    true = (z * onehot).sum(-1)
+    return _reduce_torch(F.relu(kwargs.get("margin", 1.0) + wrong - true), kwargs.get("reduction", "mean"))
+
+
+def _crammer_singer_sklearn(args, kwargs):
+    """sklearn.metrics.hinge_loss with more than two classes (Crammer-Singer, margin 1, mean);
+    'none' sample by sample, 'sum' as N times the mean."""
+    from sklearn.metrics import hinge_loss
+
+    z, y = np.asarray(args[0]), np.asarray(args[1])
+    labels = np.arange(z.shape[-1])
+    reduction = kwargs.get("reduction", "mean")
+    if kwargs.get("margin", 1.0) != 1.0:   # sklearn's margin is 1: shift the true score instead
+        z = z + (1.0 - kwargs["margin"]) * np.eye(z.shape[-1])[y]
+    if reduction == "none":
+        return np.array([hinge_loss([t], [row], labels=labels) for t, row in zip(y, z)])
+    mean = hinge_loss(y, z, labels=labels)
+    return mean * len(y) if reduction == "sum" else mean
+
+
+def _keras_categorical_hinge(args, kwargs):
+    """keras.losses.categorical_hinge (Keras 3), transcribed in torch ops, with relu for the
+    maximum with 0; y_pred = input, y_true = target."""
+    y_pred, y_true = _t(args[0]), _t(args[1])
+    pos = torch.sum(y_true * y_pred, dim=-1)
+    neg = torch.amax((1.0 - y_true) * y_pred, dim=-1)
+    return _reduce_torch(F.relu(neg - pos + 1.0), kwargs.get("reduction", "mean"))
+
+
 EXTRA_REFERENCES = {
     "celu": _torch_unary(F.celu),
     "threshold": lambda args, kwargs: F.threshold(_t(args[0]), kwargs["threshold"], kwargs["value"]),
@@ -709,6 +743,13 @@ EXTRA_REFERENCES.update({
     "poisson_nll_loss": _torch_loss(F.poisson_nll_loss),
     "gaussian_nll_loss": lambda args, kwargs: F.gaussian_nll_loss(*(_t(a) for a in args), **kwargs),
 })
+EXTRA_REFERENCES.update({
+    "multilabel_soft_margin_loss": lambda args, kwargs: F.multilabel_soft_margin_loss(
+        _t(args[0]), _t(args[1]), **{k: (_t(v) if k == "weight" else v) for k, v in kwargs.items()}),
+    "multilabel_margin_loss": _torch_loss(F.multilabel_margin_loss),
+    "multiclass_hinge_loss": _crammer_singer,
+    "categorical_hinge": _keras_categorical_hinge,
+})
 REFERENCES.update(EXTRA_REFERENCES)
 
 EXTRA_SCIPY_REFERENCES = {
@@ -716,6 +757,7 @@ EXTRA_SCIPY_REFERENCES = {
     "logsumexp": lambda args, kwargs: sp.logsumexp(args[0], axis=kwargs.get("dim", -1),
                                                    keepdims=kwargs.get("keepdim", False)),
 }
+EXTRA_SCIPY_REFERENCES["multiclass_hinge_loss"] = _crammer_singer_sklearn
 SCIPY_REFERENCES.update(EXTRA_SCIPY_REFERENCES)
 
 
