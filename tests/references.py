@@ -685,6 +685,17 @@ def _keras_sparse_plus(x):
     return torch.where(x <= -1.0, torch.zeros_like(x), torch.where(x >= 1.0, x, (x + 1.0) ** 2 / 4.0))
 
 
+def _sparsemax_loss_reference(args, kwargs):
+    """Martins & Astudillo (2016), eq. 18: -z_y + 1/2 sum_S (z_j^2 - tau^2) + 1/2, with S and
+    tau from the bisection reference above (autograd differentiates through tau)."""
+    z, y = _t(args[0]), _t(args[1]).long()
+    p, tau = _sparsemax_reference(z, -1)
+    support = p > 0
+    z_y = z.gather(-1, y.unsqueeze(-1)).squeeze(-1)
+    loss = -z_y + 0.5 * ((z ** 2 - tau.squeeze(-1).unsqueeze(-1) ** 2) * support).sum(-1) + 0.5
+    return _reduce_torch(loss, kwargs.get("reduction", "mean"))
+
+
 def _crammer_singer(args, kwargs):
     """max(0, margin + max_{j != y} z_j - z_y) in torch ops (relu: inactive at 0)."""
     z, y = _t(args[0]), _t(args[1]).long()
@@ -749,6 +760,14 @@ EXTRA_REFERENCES.update({
     "multilabel_margin_loss": _torch_loss(F.multilabel_margin_loss),
     "multiclass_hinge_loss": _crammer_singer,
     "categorical_hinge": _keras_categorical_hinge,
+})
+EXTRA_REFERENCES.update({
+    "sparsemax_loss": _sparsemax_loss_reference,
+    "triplet_margin_with_distance_loss": lambda args, kwargs: F.triplet_margin_with_distance_loss(
+        *(_t(a) for a in args), **{k: v for k, v in kwargs.items() if k != "distance_grad"}),
+    "cosine_similarity_loss": lambda args, kwargs: _reduce_torch(
+        -F.cosine_similarity(_t(args[0]), _t(args[1]), dim=kwargs.get("dim", -1),
+                             eps=kwargs.get("eps", 1e-8)), kwargs.get("reduction", "mean")),
 })
 REFERENCES.update(EXTRA_REFERENCES)
 
