@@ -1800,7 +1800,11 @@ def logsumexp(input, dim: int = -1, keepdim: bool = False):
     x = kit.floating(input, "input")
     kit.has_ndim(x, "input", "at least one axis", at_least=1)
     dim = kit.axis(dim, "dim", x.ndim)
-    return namespace(x).logsumexp(x, axis=dim, keepdims=kit.flag(keepdim, "keepdim"))
+    keepdim = kit.flag(keepdim, "keepdim")
+    xp = namespace(x)
+    if x.shape[dim] == 0:            # an empty sum: log 0 = -inf, as in PyTorch
+        return xp.full_like(xp.sum(x, axis=dim, keepdims=keepdim), -float("inf"))
+    return xp.logsumexp(x, axis=dim, keepdims=keepdim)
 
 
 def logsumexp_grad(input, dim: int = -1, keepdim: bool = False, *, grad_output=None):
@@ -1815,7 +1819,7 @@ def logsumexp_grad(input, dim: int = -1, keepdim: bool = False, *, grad_output=N
     dim = kit.axis(dim, "dim", x.ndim)
     keepdim = kit.flag(keepdim, "keepdim")
     xp = namespace(x)
-    s = softmax(x, dim)
+    s = softmax(x, dim)               # empty when x is (and then so is the gradient)
     if grad_output is None:
         return s
     shape = tuple(s.shape[:dim % x.ndim]) + ((1,) if keepdim else ()) + tuple(s.shape[dim % x.ndim + 1:])
@@ -1892,7 +1896,10 @@ def sparsemax(input, dim: int = -1):
     """
     x = kit.floating(input, "input")
     kit.has_ndim(x, "input", "at least one axis", at_least=1)
-    return _sparsemax_parts(x, kit.axis(dim, "dim", x.ndim))[0]
+    dim = kit.axis(dim, "dim", x.ndim)
+    if _empty_along(x, dim):
+        return namespace(x).zeros_like(x)
+    return _sparsemax_parts(x, dim)[0]
 
 
 def sparsemax_grad(input, dim: int = -1, *, grad_output=None):
@@ -1911,6 +1918,9 @@ def sparsemax_grad(input, dim: int = -1, *, grad_output=None):
     kit.has_ndim(x, "input", "at least one axis", at_least=1)
     dim = kit.axis(dim, "dim", x.ndim)
     xp = namespace(x)
+    if _empty_along(x, dim):
+        elementwise_upstream(x, grad_output)
+        return xp.zeros_like(x)
     p, _ = _sparsemax_parts(x, dim)
     s = xp.where(p > 0, 1.0, 0.0, like=x)
     v = elementwise_upstream(x, grad_output) * xp.ones_like(x)
