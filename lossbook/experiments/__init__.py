@@ -21,4 +21,4 @@ torch.
 """
 
 #: The experiment modules, by chapter order of the book.
-MODULES = ("slowdown", "mnist_features", "activations", "imbalance", "regression", "toy")
+MODULES = ("slowdown", "mnist_features", "activations", "imbalance", "regression", "toy", "overlap")
