@@ -20,7 +20,7 @@ from ._jobs import run_jobs
 
 __all__ = [
     "blob_images", "make_net", "SegmentationObjective", "default_losses", "train_segmenter",
-    "mask_scores", "compare_losses", "format_comparison", "foreground_gradients", "lovasz_surface",
+    "predict_masks", "mask_scores", "compare_losses", "format_comparison", "foreground_gradients", "lovasz_surface",
 ]
 
 
@@ -122,19 +122,35 @@ def default_losses():
     }
 
 
-def train_segmenter(images, masks, terms, *, epochs: int = 30, batch_size: int = 16, lr: float = 0.01,
-                    width: int = 8, seed: int = 0, progress: bool = False, desc: str | None = None):
-    """Train :func:`make_net` with Adam on ``SegmentationObjective(terms)``; returns the model."""
+def train_segmenter(images, masks, terms, *, epochs: int = 50, batch_size: int = 16, lr: float = 0.01,
+                    width: int = 8, seed: int = 0, test_data=None, progress: bool = False,
+                    desc: str | None = None):
+    """Train :func:`make_net` with Adam on ``SegmentationObjective(terms)``.
+
+    With ``test_data = (images, masks)`` the mean hard test Dice is recorded after every
+    epoch (``history["test_dice"]``).
+
+    Returns
+    -------
+    model, history
+        The trained net (outputs logits) and the :class:`lossbook.train.History`.
+    """
     import torch
 
     from ..train import Recipe, train
 
     model = make_net(width, seed)
     data = (torch.as_tensor(images), torch.as_tensor(masks))
-    train(model, SegmentationObjective(terms, desc or "objective"), data,
-          Recipe(epochs=epochs, batch_size=batch_size, lr=lr, optimizer="adam"), seed=seed,
-          device="cpu", progress=progress, desc=desc, num_threads=1)
-    return model
+
+    def on_epoch(epoch, net):
+        scores = mask_scores(predict_masks(net, test_data[0]), test_data[1])
+        return {"test_dice": float(scores["dice"].mean())}
+
+    history = train(model, SegmentationObjective(terms, desc or "objective"), data,
+                    Recipe(epochs=epochs, batch_size=batch_size, lr=lr, optimizer="adam"), seed=seed,
+                    device="cpu", progress=progress, desc=desc, num_threads=1,
+                    on_epoch=on_epoch if test_data is not None else None)
+    return model, history
 
 
 def predict_masks(model, images):
@@ -183,9 +199,10 @@ def _segmentation_job(job, progress=False):
         seed = job["seed"]
         x, y = blob_images(job["n_train"], size=job["size"], seed=1000 + seed)
         x_test, y_test = blob_images(job["n_test"], size=job["size"], seed=2000 + seed)
-        model = train_segmenter(x, y, job["terms"], epochs=job["epochs"], batch_size=job["batch_size"],
-                                lr=job["lr"], width=job["width"], seed=seed, progress=progress,
-                                desc=f"{job['label']} (seed {seed})")
+        model, history = train_segmenter(x, y, job["terms"], epochs=job["epochs"],
+                                         batch_size=job["batch_size"], lr=job["lr"], width=job["width"],
+                                         seed=seed, test_data=(x_test, y_test), progress=progress,
+                                         desc=f"{job['label']} (seed {seed})")
         predicted = predict_masks(model, x_test)
         scores = mask_scores(predicted, y_test)
         with torch.no_grad():
@@ -193,14 +210,16 @@ def _segmentation_job(job, progress=False):
         return {"label": job["label"], "seed": seed,
                 "dice": float(scores["dice"].mean()), "iou": float(scores["iou"].mean()),
                 "area_ratio": float(np.nanmean(scores["area_ratio"])),
+                "test_dice_curve": np.array(history["test_dice"]),
+                "train_loss": np.array(history["loss"]),
                 "examples": {"images": x_test[:job["keep"]], "masks": y_test[:job["keep"]],
                              "predicted": predicted[:job["keep"]], "probabilities": probabilities},
                 "time": time.perf_counter() - start, "cpu_time": time.process_time() - cpu}
 
 
 @memoize
-def compare_losses(losses=None, *, seeds=(0, 1, 2), n_train: int = 96, n_test: int = 64, size: int = 32,
-                   epochs: int = 30, batch_size: int = 16, lr: float = 0.01, width: int = 8, keep: int = 4,
+def compare_losses(losses=None, *, seeds=(0, 1, 2), n_train: int = 128, n_test: int = 64, size: int = 32,
+                   epochs: int = 50, batch_size: int = 16, lr: float = 0.01, width: int = 8, keep: int = 4,
                    workers: int = 1, progress: bool = False) -> dict:
     """Train one net per loss and seed on :func:`blob_images`; hard test Dice and IoU.
 
@@ -224,8 +243,9 @@ def compare_losses(losses=None, *, seeds=(0, 1, 2), n_train: int = 96, n_test: i
     -------
     dict
         ``table``: label -> ``{"dice": (mean, sd), "iou": (mean, sd), "area_ratio": (mean, sd)}``
-        over seeds (sd with ``ddof=1``); ``runs``: the list of per-run results (each with
-        ``examples``, ``time``, ``cpu_time``); ``_meta``: the settings.
+        over seeds (sd with ``ddof=1``), and ``"curve"``, the mean test Dice after each epoch;
+        ``runs``: the list of per-run results (each with ``examples``, ``test_dice_curve``,
+        ``train_loss``, ``time``, ``cpu_time``); ``_meta``: the settings.
     """
     losses = default_losses() if losses is None else losses
     jobs = [dict(label=label, terms=tuple(terms), seed=int(seed), n_train=n_train, n_test=n_test, size=size,
@@ -239,6 +259,7 @@ def compare_losses(losses=None, *, seeds=(0, 1, 2), n_train: int = 96, n_test: i
         for key in ("dice", "iou", "area_ratio"):
             values = np.array([r[key] for r in mine])
             row[key] = (float(values.mean()), float(values.std(ddof=1)) if len(values) > 1 else 0.0)
+        row["curve"] = np.mean([r["test_dice_curve"] for r in mine], axis=0)
         table[label] = row
     return {"table": table, "runs": runs,
             "_meta": dict(seeds=tuple(seeds), n_train=n_train, n_test=n_test, size=size, epochs=epochs,
