@@ -50,7 +50,7 @@ def test_the_objective_backward_is_our_gradient_and_matches_monai():
     rng = np.random.default_rng(1)
     z = torch.tensor(rng.normal(size=(2, 1, 5, 5)), requires_grad=True)
     g = torch.tensor((rng.random((2, 1, 5, 5)) < 0.2).astype(np.float64))
-    objective = ov.SegmentationObjective(ov.default_losses()["Dice + BCE"], "Dice + BCE")
+    objective = ov.SegmentationObjective(ov.segmentation_objectives()["Dice + BCE"], "Dice + BCE")
     objective(z, g).backward()
     ours = z.grad.clone()
     z.grad = None
@@ -69,20 +69,20 @@ def test_dice_training_learns_the_blobs_and_is_deterministic():
     x, y = ov.blob_images(32, size=24, seed=0)
     x_test, y_test = ov.blob_images(16, size=24, seed=1)
     untrained = ov.mask_scores(ov.predict_masks(ov.make_net(seed=0), x_test), y_test)["dice"].mean()
-    model, history = ov.train_segmenter(x, y, ov.default_losses()["Dice"], epochs=15, batch_size=16,
+    model, history = ov.train_segmenter(x, y, ov.segmentation_objectives()["Dice"], epochs=15, batch_size=16,
                                         seed=0, test_data=(x_test, y_test))
     trained = ov.mask_scores(ov.predict_masks(model, x_test), y_test)["dice"].mean()
     assert len(history["test_dice"]) == 15 and history["test_dice"][-1] == pytest.approx(trained)
     assert trained > 0.5 > untrained + 0.3
     assert history["loss"][-1] < history["loss"][0]
-    again, _ = ov.train_segmenter(x, y, ov.default_losses()["Dice"], epochs=15, batch_size=16, seed=0)
+    again, _ = ov.train_segmenter(x, y, ov.segmentation_objectives()["Dice"], epochs=15, batch_size=16, seed=0)
     for p, q in zip(model.parameters(), again.parameters()):
         torch.testing.assert_close(p, q, rtol=0, atol=0)
 
 
-def test_compare_losses_table_is_the_mean_and_sd_of_its_runs():
-    losses = {k: v for k, v in ov.default_losses().items() if k in ("Dice", "Lovász hinge")}
-    result = ov.compare_losses.__wrapped__(losses, seeds=(0, 1), n_train=16, n_test=8, size=20, epochs=2,
+def test_compare_segmentation_table_is_the_mean_and_sd_of_its_runs():
+    losses = {k: v for k, v in ov.segmentation_objectives().items() if k in ("Dice", "Lovász hinge")}
+    result = ov.compare_segmentation.__wrapped__(losses, seeds=(0, 1), n_train=16, n_test=8, size=20, epochs=2,
                                            batch_size=8, keep=2)
     assert list(result["table"]) == ["Dice", "Lovász hinge"] and len(result["runs"]) == 4
     for label, row in result["table"].items():
@@ -93,7 +93,7 @@ def test_compare_losses_table_is_the_mean_and_sd_of_its_runs():
         assert 0 <= row["iou"][0] <= row["dice"][0] <= 1
     example = result["runs"][0]["examples"]
     assert example["predicted"].shape == example["masks"].shape == (2, 1, 20, 20)
-    assert "Dice" in ov.format_comparison(result) and "±" in ov.format_comparison(result)
+    assert "Dice" in ov.format_segmentation(result) and "±" in ov.format_segmentation(result)
 
 
 def test_foreground_gradients_match_the_formulas():

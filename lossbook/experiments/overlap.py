@@ -5,8 +5,8 @@ r"""Data, trainings and curves for the chapter "Overlap losses for segmentation"
 * :func:`make_net` (a three-layer fully convolutional net) and :func:`train_segmenter`, which
   trains it with any registry loss or sum of losses **through lossbook's own gradients**
   (:class:`lossbook.autograd.Loss`) by :func:`lossbook.train.train`;
-* :func:`mask_scores` (hard Dice and IoU per image) and :func:`compare_losses`, the chapter's
-  table (memoized, trainings in worker processes); :func:`format_comparison` prints it;
+* :func:`mask_scores` (hard Dice and IoU per image) and :func:`compare_segmentation`, the chapter's
+  table (memoized, trainings in worker processes); :func:`format_segmentation` prints it;
 * :func:`foreground_gradients`: the gradient per foreground pixel of BCE and Dice as the
   foreground fraction falls (the chapter's first figure); :func:`lovasz_surface`: the Lovász
   hinge over two pixels' errors.
@@ -19,8 +19,9 @@ from ..cache import memoize
 from ._jobs import run_jobs
 
 __all__ = [
-    "blob_images", "make_net", "SegmentationObjective", "default_losses", "train_segmenter",
-    "predict_masks", "mask_scores", "compare_losses", "format_comparison", "foreground_gradients", "lovasz_surface",
+    "blob_images", "make_net", "SegmentationObjective", "segmentation_objectives", "train_segmenter",
+    "predict_masks", "mask_scores", "compare_segmentation", "format_segmentation",
+    "foreground_gradients", "lovasz_surface",
 ]
 
 
@@ -111,7 +112,7 @@ class SegmentationObjective:
         return total
 
 
-def default_losses():
+def segmentation_objectives():
     """The chapter's five objectives, ``{label: ((registry name, kwargs, weight), ...)}``."""
     return {
         "BCE": (("binary_cross_entropy_with_logits", {}, 1.0),),
@@ -187,7 +188,7 @@ def mask_scores(predicted, masks):
 
 
 def _segmentation_job(job, progress=False):
-    """One training of :func:`compare_losses` (top level, so workers can run it)."""
+    """One training of :func:`compare_segmentation` (top level, so workers can run it)."""
     import time
 
     import torch
@@ -218,7 +219,7 @@ def _segmentation_job(job, progress=False):
 
 
 @memoize
-def compare_losses(losses=None, *, seeds=(0, 1, 2), n_train: int = 128, n_test: int = 64, size: int = 32,
+def compare_segmentation(losses=None, *, seeds=(0, 1, 2), n_train: int = 128, n_test: int = 64, size: int = 32,
                    epochs: int = 50, batch_size: int = 16, lr: float = 0.01, width: int = 8, keep: int = 4,
                    workers: int = 1, progress: bool = False) -> dict:
     """Train one net per loss and seed on :func:`blob_images`; hard test Dice and IoU.
@@ -226,7 +227,7 @@ def compare_losses(losses=None, *, seeds=(0, 1, 2), n_train: int = 128, n_test: 
     Parameters
     ----------
     losses : dict, optional
-        ``{label: ((registry name, kwargs, weight), ...)}``; :func:`default_losses` by default.
+        ``{label: ((registry name, kwargs, weight), ...)}``; :func:`segmentation_objectives` by default.
     seeds : tuple of int
         Each seed draws its own training and test images and initialisation (the same for
         every loss).
@@ -247,7 +248,7 @@ def compare_losses(losses=None, *, seeds=(0, 1, 2), n_train: int = 128, n_test: 
         ``runs``: the list of per-run results (each with ``examples``, ``test_dice_curve``,
         ``train_loss``, ``time``, ``cpu_time``); ``_meta``: the settings.
     """
-    losses = default_losses() if losses is None else losses
+    losses = segmentation_objectives() if losses is None else losses
     jobs = [dict(label=label, terms=tuple(terms), seed=int(seed), n_train=n_train, n_test=n_test, size=size,
                  epochs=epochs, batch_size=batch_size, lr=lr, width=width, keep=keep)
             for label, terms in losses.items() for seed in seeds]
@@ -266,8 +267,8 @@ def compare_losses(losses=None, *, seeds=(0, 1, 2), n_train: int = 128, n_test: 
                           batch_size=batch_size, lr=lr, width=width)}
 
 
-def format_comparison(result) -> str:
-    """The table of :func:`compare_losses` as fixed-width text (mean ± sd over seeds)."""
+def format_segmentation(result) -> str:
+    """The table of :func:`compare_segmentation` as fixed-width text (mean ± sd over seeds)."""
     lines = [f"{'loss':<15}{'test Dice':>16}{'test IoU':>16}{'pred./true area':>18}"]
     for label, row in result["table"].items():
         cells = [f"{row[k][0]:.3f} ± {row[k][1]:.3f}" for k in ("dice", "iou", "area_ratio")]
