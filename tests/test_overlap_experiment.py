@@ -125,3 +125,12 @@ def test_lovasz_surface_is_the_piecewise_linear_extension():
     off = np.abs(E1 - E2) > 1e-9
     np.testing.assert_allclose(d1[off], np.where(E1 > E2, E1 > 0, 0.5 * (E1 > 0))[off])
     np.testing.assert_allclose(d2[off], np.where(E1 > E2, 0.0, 0.5 * (E2 > 0))[off])
+
+
+def test_compare_segmentation_leaves_the_global_generators_alone():
+    torch.manual_seed(123)
+    before = torch.get_rng_state()
+    losses = {"Dice": ov.segmentation_objectives()["Dice"]}
+    ov.compare_segmentation.__wrapped__(losses, seeds=(0,), n_train=8, n_test=4, size=16, epochs=1,
+                                        batch_size=8, keep=1)
+    assert torch.equal(torch.get_rng_state(), before)

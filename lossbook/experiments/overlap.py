@@ -195,7 +195,9 @@ def _segmentation_job(job, progress=False):
 
     from ..train import threads
 
-    with threads(1):
+    # fork_rng: the job seeds torch itself and leaves the caller's global generator alone, so
+    # compare_segmentation depends on its arguments only (memoized with rng=False).
+    with threads(1), torch.random.fork_rng(devices=[]):
         start, cpu = time.perf_counter(), time.process_time()
         seed = job["seed"]
         x, y = blob_images(job["n_train"], size=job["size"], seed=1000 + seed)
@@ -218,7 +220,7 @@ def _segmentation_job(job, progress=False):
                 "time": time.perf_counter() - start, "cpu_time": time.process_time() - cpu}
 
 
-@memoize
+@memoize(rng=False)
 def compare_segmentation(losses=None, *, seeds=(0, 1, 2), n_train: int = 128, n_test: int = 64, size: int = 32,
                    epochs: int = 50, batch_size: int = 16, lr: float = 0.01, width: int = 8, keep: int = 4,
                    workers: int = 1, progress: bool = False) -> dict:
