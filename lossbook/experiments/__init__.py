@@ -14,7 +14,9 @@ return their numbers (the chapters import and call them).
 * :mod:`lossbook.experiments.regression`: line and location fits with any residual loss
   (chapter *regression*);
 * :mod:`lossbook.experiments.toy`: toy classification with margin and softmax losses
-  (chapters *information_theory* and *margin_losses*).
+  (chapters *information_theory* and *margin_losses*);
+* :mod:`lossbook.experiments.overlap`: small-blob segmentation with overlap losses, the
+  foreground-gradient and Lovász curves (chapter *overlap_losses*).
 
 Every training runs through :func:`lossbook.train.train` with a :class:`lossbook.train.Recipe`.
 The modules import the lossbook modules they need, never the top-level package, and this
@@ -23,4 +25,5 @@ torch.
 """
 
 #: The experiment modules, by chapter order of the book.
-MODULES = ("likelihood", "slowdown", "mnist_features", "activations", "imbalance", "regression", "toy")
+MODULES = ("likelihood", "slowdown", "mnist_features", "activations", "imbalance", "regression", "toy",
+           "overlap")
