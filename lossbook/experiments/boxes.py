@@ -343,11 +343,15 @@ def _draw_boxes(fig, x, y, w, h, target=(0.0, 0.0, 2.0, 1.0)):
     colours = {label: f"C{k}" for k, label in enumerate(state)}
     longest = max(float(np.abs(g).max()) for _, g in state.values())
     scale = 1.5 / longest if longest > 0 else 0.0
+    starts, moves, colors = [], [], []
     for label, (_, g) in state.items():
-        for (px, py), (gx, gy) in (((x, y), (g[0], g[1])), ((x + w, y + h), (g[2], g[3]))):
-            if gx or gy:
-                ax.annotate("", xy=(px - scale * gx, py - scale * gy), xytext=(px, py),
-                            arrowprops=dict(arrowstyle="->", color=colours[label], lw=1.5))
+        for corner, pair in (((x, y), g[:2]), ((x + w, y + h), g[2:])):
+            starts.append(corner)
+            moves.append(-scale * pair)
+            colors.append(colours[label])
+    starts, moves = np.array(starts), np.array(moves)
+    ax.quiver(starts[:, 0], starts[:, 1], moves[:, 0], moves[:, 1], color=colors, angles="xy",
+              scale_units="xy", scale=1.0, width=0.006)
     ax.set(xlim=(-4.0, 6.0), ylim=(-3.0, 5.0), aspect="equal", xlabel="x", ylabel="y",
            title=f"−gradient at the corners (arrow = {scale:.3g} × gradient)")
     ax.legend(loc="lower left", fontsize=7)
