@@ -147,3 +147,16 @@ def test_box_explorer_frames_and_state():
         g = state[label][1]
         assert g[0] + g[2] > 0, label                           # descent moves the box left
     assert ex.png({"x": 1.0, "y": 0.0, "w": 2.0, "h": 1.0})[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_simulation_is_served_from_the_cache_whatever_the_global_random_state(tmp_path, monkeypatch):
+    import random
+
+    monkeypatch.setenv("LOSSBOOK_CACHE", str(tmp_path))
+    kwargs = dict(n_points=1, iterations=2, progress=False)
+    np.random.seed(1)
+    first = bx.simulate(("GIoU",), **kwargs)
+    np.random.seed(2)
+    random.seed(5)
+    assert bx.simulate.is_cached(("GIoU",), **kwargs)
+    assert np.array_equal(bx.simulate(("GIoU",), **kwargs)["GIoU"]["error"], first["GIoU"]["error"])
