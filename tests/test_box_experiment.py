@@ -101,6 +101,25 @@ def test_simulation_iou_is_stuck_on_disjoint_boxes_and_the_others_converge(monke
         assert r["final_iou"] > 0.7, label
         assert np.all(np.diff(r["error"][:20]) < 0), label    # descent lowers the error at first
     assert res["_meta"]["cases"] == 4 * 49 * 7
+    assert len(res["GIoU"]["iou_mean"]) == 0
+
+
+def test_simulation_focal_eiou_ignores_disjoint_boxes_and_wiou_v3_keeps_its_running_mean(monkeypatch):
+    monkeypatch.setenv("LOSSBOOK_CACHE", "off")
+    iterations = 30
+    res = bx.simulate(("Focal-EIoU", "Wise-IoU v3"), n_points=2, iterations=iterations, progress=False)
+    focal = res["Focal-EIoU"]
+    assert focal["disjoint_start"] > 0 and focal["disjoint_end"] == focal["disjoint_start"]
+    # the running mean: starts at 1, one update per step, as lossbook.wiou_running_mean (checked
+    # here against the recursion written out: (1 - m) * mean + m * mean(1 - IoU) of the batch)
+    means = res["Wise-IoU v3"]["iou_mean"]
+    assert len(means) == iterations
+    m = 1 - 0.05 ** (1 / iterations)
+    anchors, targets = bx.simulation_boxes(2, seed=0)
+    losses = [1 - _shapely_iou(a, t) for a, t in zip(bx.xyxy(anchors), bx.xyxy(targets))]
+    assert means[0] == pytest.approx((1 - m) * 1.0 + m * np.mean(losses), rel=1e-9)
+    assert np.all(means > 0) and np.all(np.diff(means) < 0)     # the boxes improve
+    assert res["Wise-IoU v3"]["error"][-1] < 0.5 * res["Wise-IoU v3"]["error"][0]
     with pytest.raises(ValueError, match="unknown loss"):
         bx.simulate(("L2",), progress=False)
 

@@ -114,7 +114,13 @@ SIMULATED = {
     "EIoU": ("eiou_loss", {}),
     "SIoU": ("siou_loss", {}),
     "Wise-IoU v1": ("wiou_loss", {"version": 1}),
+    "Wise-IoU v3": ("wiou_loss", {"version": 3, "iou_mean": "running"}),
+    "Focal-EIoU": ("focal_eiou_loss", {}),
+    "α-CIoU (α = 3)": ("alpha_iou_loss", {"alpha": 3.0, "mode": "ciou"}),
 }
+"""``iou_mean="running"``: Wise-IoU's running mean of 1 − IoU, kept by :func:`simulate` (start
+1, updated before each step with momentum :math:`1-0.05^{1/T}` over the :math:`T` iterations,
+as the reference code does per batch)."""
 
 _RATIOS = (1 / 4, 1 / 3, 1 / 2, 1.0, 2.0, 3.0, 4.0)
 _SCALES = (0.5, 0.67, 0.75, 1.0, 1.33, 1.5, 2.0)
@@ -150,8 +156,11 @@ def _simulate_one(job, progress=False):
     """One loss of :func:`simulate` (top level, so workers can run it)."""
     from tqdm.auto import tqdm
 
-    name, kwargs = job["name"], job["kwargs"]
+    name, kwargs = job["name"], dict(job["kwargs"])
     grad = _grad(name)
+    running = kwargs.get("iou_mean") == "running"
+    momentum = 1.0 - 0.05 ** (1.0 / job["iterations"])
+    means = []
     anchors, targets = simulation_boxes(job["n_points"], seed=job["seed"])
     box, target = anchors.copy(), xyxy(targets)
     errors, ious = [], []
@@ -164,6 +173,10 @@ def _simulate_one(job, progress=False):
         ious.append(float(iou.mean()))
         if step == job["iterations"]:
             break
+        if running:
+            kwargs["iou_mean"] = _family.wiou_running_mean(means[-1] if means else 1.0, corners,
+                                                           target, momentum=momentum)
+            means.append(kwargs["iou_mean"])
         g = grad(corners, target, reduction="none", grad_output=np.ones(len(box)), **kwargs)
         # chain rule from (x1, y1, x2, y2) to (cx, cy, w, h)
         g_box = np.stack([g[:, 0] + g[:, 2], g[:, 1] + g[:, 3],
@@ -179,6 +192,7 @@ def _simulate_one(job, progress=False):
             "disjoint_start": int((start_iou == 0).sum()),
             "disjoint_end": int(((start_iou == 0) & (end_iou == 0)).sum()),
             "final_error": errors[-1], "final_iou": ious[-1], "clamped": clamped,
+            "iou_mean": np.array(means),
             "cases": len(box), "time": time.perf_counter() - start,
             "cpu_time": time.process_time() - cpu}
 
@@ -223,7 +237,8 @@ def simulate(losses=tuple(SIMULATED), *, n_points: int = 100, iterations: int = 
     -------
     dict
         Label -> dict with ``error`` (mean :math:`\ell_1` error
-        :math:`\lVert B-B^g\rVert_1` per box, after each iteration, ``iterations + 1`` values),
+        :math:`\lVert B-B^g\rVert_1` per box, after each iteration, ``iterations + 1`` values), ``iou_mean`` (Wise-IoU's
+        running mean used at each step; empty for the other losses),
         ``mean_iou`` (likewise), ``final_error``, ``final_iou``, ``disjoint_start`` (cases whose
         anchor does not overlap its target), ``disjoint_end`` (of those, still not overlapping at
         the end), ``clamped``, ``cases``, ``time`` and ``cpu_time``; plus ``"_meta"``.
