@@ -16,7 +16,9 @@ return their numbers (the chapters import and call them).
 * :mod:`lossbook.experiments.toy`: toy classification with margin and softmax losses
   (chapters *information_theory* and *margin_losses*);
 * :mod:`lossbook.experiments.overlap`: small-blob segmentation with overlap losses, the
-  foreground-gradient and Lovász curves (chapter *overlap_losses*).
+  foreground-gradient and Lovász curves (chapter *overlap_losses*);
+* :mod:`lossbook.experiments.boxes`: box geometry, the DIoU paper's regression simulation,
+  α-IoU and Wise-IoU curves, the moving-box explorer (chapter *box_losses*).
 
 Every training runs through :func:`lossbook.train.train` with a :class:`lossbook.train.Recipe`.
 The modules import the lossbook modules they need, never the top-level package, and this
@@ -26,4 +28,4 @@ torch.
 
 #: The experiment modules, by chapter order of the book.
 MODULES = ("likelihood", "slowdown", "mnist_features", "activations", "imbalance", "regression", "toy",
-           "overlap")
+           "overlap", "boxes")
