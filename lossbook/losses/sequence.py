@@ -103,7 +103,10 @@ def _targets(targets, lp, target_lengths_value, n, c, blank, unbatched):
         kit.has_ndim(t, "targets", "(S,) for unbatched log_probs (T, C)", allowed=(1,))
         lengths = _lengths(target_lengths_value, "target_lengths", lp, 1, True, t.shape[0],
                            "the length of targets")
-        rows = [t[:lengths[0]]]
+        if lengths[0] != t.shape[0]:   # PyTorch reads them as concatenated (N = 1)
+            raise ValueError(f"targets of unbatched log_probs (T, C) must hold exactly "
+                             f"target_lengths = {int(lengths[0])} labels, got {t.shape[0]}")
+        rows = [t]
     elif t.ndim == 2:
         if t.shape[0] != n:
             raise ValueError(f"targets must have shape ({n}, S) (one padded row per sequence of "
@@ -380,7 +383,8 @@ def ctc_loss(log_probs, targets, input_lengths, target_lengths, *, blank: int = 
         (``logsumexp`` within ``NORMALISATION_TOLERANCE`` = 0.01 of 0). Frames past a
         sequence's input length are ignored.
     targets : integer array, shape (N, S) padded, or (sum(target_lengths),) concatenated
-        The labels, without blanks; values past a row's target length are ignored.
+        The labels, without blanks; values past a row's target length are ignored. With
+        unbatched ``log_probs`` they are one label of exactly ``target_lengths`` symbols.
     input_lengths, target_lengths : integer arrays (or lists) of shape (N,)
         Frames used per sequence (at most T) and label lengths.
     blank : int
