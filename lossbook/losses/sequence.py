@@ -449,13 +449,12 @@ def ctc_loss_grad(log_probs, targets, input_lengths, target_lengths, *, blank: i
         g = g / xp.asarray(s.N * np.maximum(s.target_lengths, 1).astype(np.float64), like=like)
     weight = xp.where(_mask(s.feasible, like), g, xp.zeros_like(like))   # (N,)
     onehot = xp.one_hot(_index(s.ext, like), s.C, like)                    # (N, S', C)
-    grads = []
-    for t in range(s.T):
-        live = _mask((t < s.input_lengths)[:, None], like)
-        gamma = xp.exp(xp.minimum(alphas[t] + betas[t] - logp[:, None], 0.0))
-        gamma = xp.where(live, gamma, xp.zeros_like(gamma))
-        grads.append((gamma[:, None, :] @ onehot)[:, 0, :])                # (N, C)
-    occupancy = xp.concatenate([xp.reshape(a, (1, s.N, s.C)) for a in grads], axis=0)
+    alpha = xp.concatenate([xp.reshape(a, (1, s.N, -1)) for a in alphas], axis=0)   # (T, N, S')
+    beta = xp.concatenate([xp.reshape(b, (1, s.N, -1)) for b in betas], axis=0)
+    live = _mask((np.arange(s.T)[:, None] < s.input_lengths[None, :])[..., None], like)
+    gamma = xp.exp(xp.minimum(alpha + beta - xp.reshape(logp, (1, s.N, 1)), 0.0))
+    gamma = xp.where(live, gamma, xp.zeros_like(gamma))
+    occupancy = xp.moveaxis(xp.moveaxis(gamma, 0, 1) @ onehot, 0, 1)        # (T, N, C)
     grad = -occupancy * xp.reshape(weight, (1, s.N, 1))
     return grad[:, 0, :] if s.unbatched else grad
 
