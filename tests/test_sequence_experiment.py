@@ -2,6 +2,8 @@
 training with our CTC gradient lowers the loss and records the posteriors it promises."""
 from __future__ import annotations
 
+import math
+
 import numpy as np
 import pytest
 import torch
@@ -103,3 +105,23 @@ def test_plot_posteriors_draws_image_and_curves():
     top, bottom = fig.axes
     assert "label 2" in top.get_title() and "'2'" in top.get_title()
     assert [l.get_label() for l in bottom.lines] == ["blank"]
+
+
+@pytest.mark.parametrize("T", [1, 2, 3, 4, 5])
+def test_alignment_counts_follow_the_binomial(T):
+    """An alignment is 2L+1 runs (blank, label 1, blank, ..., blank) with the label runs >= 1
+    frame, the outer blank runs >= 0 and the inner ones >= 0, or >= 1 between a repeat:
+    C(T + L - r, 2L) alignments for L symbols with r adjacent repeats."""
+    assert len(seq.alignments((1,), T, 2)) == math.comb(T + 1, 2)
+    assert len(seq.alignments((1, 2), T, 3)) == math.comb(T + 2, 4)
+    assert len(seq.alignments((1, 1), T, 2)) == math.comb(T + 1, 4)
+    assert len(seq.alignments((1, 2, 1), T, 3)) == math.comb(T + 3, 6)
+
+
+def test_brute_force_check_agrees_and_counts_infeasible_cases():
+    rows = seq.brute_force_check(max_T=3, max_C=3, max_len=2)
+    assert len(rows) == 3 * (1 + 1 + 1 + 1 + 2 + 4)
+    assert max(r["difference"] for r in rows) < 1e-12
+    for r in rows:
+        assert (r["alignments"] == 0) == (r["brute"] == 0 == r["dp"])
+    assert any(r["alignments"] == 0 for r in rows)            # e.g. "aa" in 2 frames

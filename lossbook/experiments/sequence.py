@@ -12,6 +12,9 @@
 """
 from __future__ import annotations
 
+import itertools
+import math
+
 import numpy as np
 import torch
 from torch import nn
@@ -19,12 +22,13 @@ from torch import nn
 from ..autograd import function as _function
 from ..cache import memoize
 from ..data import mnist_tensors
+from ..losses.sequence import ctc_loss
 from ..models import count_parameters
 from ..train import Recipe, train
 
 __all__ = ["BLANK", "MAX_DIGITS", "CTC_RECIPE", "digit_strings", "StringReader", "CTCObjective",
            "greedy_decode", "edit_distance", "sequence_metrics", "ctc_mnist", "plot_posteriors",
-           "digits_text", "unpack_targets"]
+           "digits_text", "unpack_targets", "collapse", "alignments", "brute_force_check"]
 
 #: The blank is class 0; digit d is class d + 1.
 BLANK = 0
@@ -32,6 +36,49 @@ BLANK = 0
 MAX_DIGITS = 5
 #: The default recipe of :func:`ctc_mnist`.
 CTC_RECIPE = Recipe(epochs=5, batch_size=32, lr=3e-3, optimizer="adam", schedule="onecycle")
+
+
+# --- what CTC sums over, by brute force ---------------------------------------------------
+def collapse(path, blank: int = BLANK) -> tuple:
+    """The CTC map B: merge runs of repeated symbols, then delete the blanks."""
+    out, prev = [], None
+    for k in path:
+        if k != prev and k != blank:
+            out.append(int(k))
+        prev = k
+    return tuple(out)
+
+
+def alignments(label, T: int, C: int, blank: int = BLANK) -> list[tuple]:
+    """Every path of ``T`` symbols out of ``C`` that collapses to ``label`` (C**T candidates)."""
+    label = tuple(int(k) for k in label)
+    return [p for p in itertools.product(range(C), repeat=T) if collapse(p, blank) == label]
+
+
+def brute_force_check(max_T: int = 5, max_C: int = 3, max_len: int = 3, seed: int = 0) -> list[dict]:
+    r""":func:`~lossbook.ctc_loss` against the sum over every alignment, for every ``T <= max_T``,
+    ``2 <= C <= max_C`` and label of length ``<= max_len`` (random log-softmax frames, blank 0).
+
+    One row per case: ``T``, ``C``, ``label``, ``alignments`` (how many), ``brute`` (the
+    probability summed path by path), ``dp`` (:math:`e^{-\text{ctc\_loss}}`), ``difference``.
+    """
+    rows = []
+    rng = np.random.default_rng(seed)
+    for T in range(1, max_T + 1):
+        for C in range(2, max_C + 1):
+            z = rng.normal(0.0, 1.0, size=(T, 1, C))
+            lp = z - np.log(np.exp(z).sum(-1, keepdims=True))
+            y = np.exp(lp[:, 0])
+            for n in range(max_len + 1):
+                for label in itertools.product(range(1, C), repeat=n):
+                    paths = alignments(label, T, C)
+                    brute = float(sum(np.prod(y[np.arange(T), list(p)]) for p in paths))
+                    loss = float(ctc_loss(lp, np.array([label], dtype=np.int64).reshape(1, n), [T], [n],
+                                          reduction="sum"))
+                    dp = math.exp(-loss)
+                    rows.append({"T": T, "C": C, "label": label, "alignments": len(paths),
+                                 "brute": brute, "dp": dp, "difference": abs(brute - dp)})
+    return rows
 
 
 def _small_digits(split, count, seed):
