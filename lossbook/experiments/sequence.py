@@ -60,7 +60,7 @@ def brute_force_check(max_T: int = 5, max_C: int = 3, max_len: int = 3, seed: in
     ``2 <= C <= max_C`` and label of length ``<= max_len`` (random log-softmax frames, blank 0).
 
     One row per case: ``T``, ``C``, ``label``, ``alignments`` (how many), ``brute`` (the
-    probability summed path by path), ``dp`` (:math:`e^{-\text{ctc\_loss}}`), ``difference``.
+    probability summed path by path), ``dp`` (:math:`e^{-\ell}` with :math:`\ell` the loss), ``difference``.
     """
     rows = []
     rng = np.random.default_rng(seed)
