@@ -104,7 +104,10 @@ def test_plot_posteriors_draws_image_and_curves():
     fig = seq.plot_posteriors(Figure(), result, checkpoint=1)
     top, bottom = fig.axes
     assert "label 2" in top.get_title() and "'2'" in top.get_title()
-    assert [l.get_label() for l in bottom.lines] == ["blank"]
+    assert [l.get_label() for l in bottom.lines] == ["blank", "largest other digit"]
+    post[1, 0, 10:12, 4] = 0.8                                 # a spike of digit 3 (class 4)
+    fig = seq.plot_posteriors(Figure(), result, checkpoint=1)
+    assert [l.get_label() for l in fig.axes[1].lines] == ["blank", "digit 3", "largest other digit"]
 
 
 @pytest.mark.parametrize("T", [1, 2, 3, 4, 5])

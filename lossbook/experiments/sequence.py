@@ -288,11 +288,16 @@ def plot_posteriors(fig, result: dict, checkpoint: int = -1, string: int = 0):
     guess = digits_text(result["decoded"][checkpoint][string])
     top.set_title(f"step {step}: label {truth}, greedy decoding '{guess}'", fontsize=10)
     frames = np.arange(post.shape[0]) + 0.5
-    bottom.plot(frames, post[:, BLANK], color="0.6", lw=2, label="blank")
-    colours = plt.get_cmap("tab10")
-    for d in range(10):
-        if post[:, d + 1].max() > 0.05:
-            bottom.plot(frames, post[:, d + 1], color=colours(d), lw=1.6, label=f"digit {d}")
+    bottom.plot(frames, post[:, BLANK], color="0.6", lw=2.2, label="blank")
+    colours = list(plt.get_cmap("tab10").colors)
+    colours[7] = (0.0, 0.0, 0.0)                               # tab10's grey is the blank's
+    drawn = [d for d in range(10) if post[:, d + 1].max() > 0.2]
+    for d in drawn:
+        bottom.plot(frames, post[:, d + 1], color=colours[d], lw=1.6, label=f"digit {d}")
+    rest = [d + 1 for d in range(10) if d not in drawn]
+    if rest:
+        bottom.plot(frames, post[:, rest].max(axis=1), color="tab:purple", lw=1, ls=":",
+                    label="largest other digit")
     bottom.set_xlim(0, post.shape[0])
     bottom.set_ylim(-0.02, 1.02)
     bottom.set_xlabel("frame t (one per 2 pixel columns)")
