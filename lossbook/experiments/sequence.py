@@ -195,7 +195,7 @@ def _logits(model, images, batch_size=500):
     return out
 
 
-@memoize
+@memoize(rng=False)
 def ctc_mnist(*, train_strings: int = 12000, test_strings: int = 1000, digits: int = 20000,
               recipe: Recipe | None = None,
               checkpoints=(0, 50, 100, 150, 200, 300, 400, 600, 900, 1300),
