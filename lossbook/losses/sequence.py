@@ -198,16 +198,13 @@ def _check_normalised(lp, il, xp):
 # The recursions
 # =====================================================================================
 def _index(a, like):
-    """A host integer array as an index array beside ``like`` (NumPy, or torch on its device)."""
+    """A host integer or boolean array beside ``like`` (NumPy, or torch on its device): an
+    index for ``take_along_axis`` or a mask for ``where``."""
     if is_torch(like):
         import torch
 
         return torch.as_tensor(a, device=like.device)
     return a
-
-
-def _mask(a, like):
-    return _index(a, like)
 
 
 def _lse(xp, *terms):
@@ -247,13 +244,13 @@ def _forward(s, y):
     start = np.full(s.ext.shape, _NEG)
     start[:, 0] = 0.0                                         # a virtual state before t = 0
     prev = xp.asarray(start, like=y)
-    skip = _mask(s.skip, y)
+    skip = _index(s.skip, y)
     alphas = []
     for t in range(s.T):
         stay, step = prev, _shift(xp, prev, 1, floor)
         jump = xp.where(skip, _shift(xp, prev, 2, floor), floor)
         new = _lse(xp, stay, step, jump) + y[t]
-        active = _mask((t < s.input_lengths)[:, None], y)
+        active = _index((t < s.input_lengths)[:, None], y)
         prev = xp.where(active, new, prev)
         alphas.append(prev)
     return alphas, xp.asarray(start, like=y)
@@ -263,7 +260,7 @@ def _ends(s, like):
     """Boolean (N, S'): the two final states 2L and 2L-1 (one, 2L = 0, for an empty label)."""
     index = np.arange(s.ext.shape[1])[None, :]
     L = s.target_lengths[:, None]
-    return _mask((index == 2 * L) | ((index == 2 * L - 1) & (L > 0)), like)
+    return _index((index == 2 * L) | ((index == 2 * L - 1) & (L > 0)), like)
 
 
 def _log_likelihood(s, last):
@@ -314,7 +311,6 @@ def ctc_lattice(log_probs, targets, input_lengths, target_lengths, *, blank: int
     s = _setup(log_probs, targets, input_lengths, target_lengths, blank, "none", False)
     logp, alphas, y = _per_sequence(s)
     log_bt = _backward(s, y)
-    xp = s.xp
     alpha = np.stack([to_numpy(a) for a in alphas], axis=1)          # (N, T, S')
     beta_tilde = np.stack([to_numpy(b) for b in log_bt], axis=1)
     yh = np.moveaxis(to_numpy(y), 0, 1)
@@ -323,7 +319,6 @@ def ctc_lattice(log_probs, targets, input_lengths, target_lengths, *, blank: int
     floor = lambda a: np.where((a < _NEG / 2) | ~live, -np.inf, a)   # noqa: E731
     occupancy = np.where(live, np.exp(np.minimum(alpha + beta_tilde - lp[:, None, None], 0.0)), 0.0)
     occupancy = np.where(s.feasible[:, None, None], occupancy, 0.0)
-    del xp
     return {"extended": s.ext, "log_alpha": floor(alpha), "log_beta": floor(beta_tilde + yh),
             "occupancy": occupancy, "log_likelihood": np.where(s.feasible, lp, -np.inf)}
 
@@ -336,7 +331,7 @@ def _backward(s, y):
     floor = xp.full_like(y[0], _NEG)
     zero = xp.zeros_like(y[0])
     end = xp.where(_ends(s, y), zero, floor)
-    skip_next = _mask(np.concatenate([s.skip[:, 2:], np.zeros((s.N, 2), bool)], axis=1), y)
+    skip_next = _index(np.concatenate([s.skip[:, 2:], np.zeros((s.N, 2), bool)], axis=1), y)
     betas = [None] * s.T
     prev = end
     betas[s.T - 1] = end
@@ -345,7 +340,7 @@ def _backward(s, y):
         stay, step = nxt, _shift_left(xp, nxt, 1, floor)
         jump = xp.where(skip_next, _shift_left(xp, nxt, 2, floor), floor)
         new = _lse(xp, stay, step, jump)
-        inside = _mask((t < s.input_lengths - 1)[:, None], y)
+        inside = _index((t < s.input_lengths - 1)[:, None], y)
         prev = xp.where(inside, new, end)
         betas[t] = prev
     return betas
@@ -405,7 +400,7 @@ def ctc_loss(log_probs, targets, input_lengths, target_lengths, *, blank: int = 
     s = _setup(log_probs, targets, input_lengths, target_lengths, blank, reduction, zero_infinity)
     logp, _, _ = _per_sequence(s)
     xp = s.xp
-    feasible = _mask(s.feasible, logp)
+    feasible = _index(s.feasible, logp)
     bad = xp.full_like(logp, 0.0 if s.zero_infinity else math.inf)
     loss = xp.where(feasible, -logp, bad)
     return _reduce(s, loss)
@@ -447,11 +442,11 @@ def ctc_loss_grad(log_probs, targets, input_lengths, target_lengths, *, blank: i
                   else grad_output))
     if reduction == "mean":
         g = g / xp.asarray(s.N * np.maximum(s.target_lengths, 1).astype(np.float64), like=like)
-    weight = xp.where(_mask(s.feasible, like), g, xp.zeros_like(like))   # (N,)
+    weight = xp.where(_index(s.feasible, like), g, xp.zeros_like(like))   # (N,)
     onehot = xp.one_hot(_index(s.ext, like), s.C, like)                    # (N, S', C)
     alpha = xp.concatenate([xp.reshape(a, (1, s.N, -1)) for a in alphas], axis=0)   # (T, N, S')
     beta = xp.concatenate([xp.reshape(b, (1, s.N, -1)) for b in betas], axis=0)
-    live = _mask((np.arange(s.T)[:, None] < s.input_lengths[None, :])[..., None], like)
+    live = _index((np.arange(s.T)[:, None] < s.input_lengths[None, :])[..., None], like)
     gamma = xp.exp(xp.minimum(alpha + beta - xp.reshape(logp, (1, s.N, 1)), 0.0))
     gamma = xp.where(live, gamma, xp.zeros_like(gamma))
     occupancy = xp.moveaxis(xp.moveaxis(gamma, 0, 1) @ onehot, 0, 1)        # (T, N, C)
