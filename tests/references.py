@@ -1043,3 +1043,17 @@ FD_ONLY.update({
     "wiou_loss": "only the stateful Instinct323/wiou (no eps in IoU); FD, autograd, the paper's "
                  "equations by hand and that code with a fixed iou_mean in tests/test_boxes.py",
 })
+
+
+# --- sequence losses (catalog part J) ---
+def _ctc(args, kwargs):
+    """``F.ctc_loss``'s VALUE only, as a NumPy array. Its backward is Graves's Eq. 16, the
+    gradient at the logits as if ``log_softmax`` followed, not the derivative with respect to
+    ``log_probs`` (catalog J1), so the harness must not differentiate through it: returning NumPy
+    makes ``test_grad_matches_autograd_of_reference`` skip. tests/test_sequence.py compares the
+    gradients at the logits (log_softmax -> ours vs log_softmax -> F.ctc_loss)."""
+    lp, targets, il, tl = (torch.as_tensor(a) for a in args)
+    return F.ctc_loss(lp, targets, il, tl, **kwargs).detach().numpy()
+
+
+REFERENCES["ctc_loss"] = _ctc

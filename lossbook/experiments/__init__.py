@@ -18,7 +18,9 @@ return their numbers (the chapters import and call them).
 * :mod:`lossbook.experiments.overlap`: small-blob segmentation with overlap losses, the
   foreground-gradient and Lovász curves (chapter *overlap_losses*);
 * :mod:`lossbook.experiments.boxes`: box geometry, the DIoU paper's regression simulation,
-  α-IoU and Wise-IoU curves, the moving-box explorer (chapter *box_losses*).
+  α-IoU and Wise-IoU curves, the moving-box explorer (chapter *box_losses*);
+* :mod:`lossbook.experiments.sequence`: strings of MNIST digits read with CTC (chapter
+  *sequence_alignment*).
 
 Every training runs through :func:`lossbook.train.train` with a :class:`lossbook.train.Recipe`.
 The modules import the lossbook modules they need, never the top-level package, and this
@@ -28,4 +30,4 @@ torch.
 
 #: The experiment modules, by chapter order of the book.
 MODULES = ("likelihood", "slowdown", "mnist_features", "activations", "imbalance", "regression", "toy",
-           "overlap", "boxes")
+           "overlap", "boxes", "sequence")
