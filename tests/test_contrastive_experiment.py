@@ -37,6 +37,12 @@ def test_negative_sampling_fits_log_p_over_kq_not_log_p():
     assert fit["std"] == pytest.approx(math.sqrt(var), abs=0.05)       # 1/sqrt(1 - 1/4) = 1.155
     assert fit["log_partition_estimate"] == pytest.approx(-c, abs=0.1)
     assert abs(fit["log_partition_estimate"] - fit["log_partition"]) > 1.0   # biased by ~log k
+    limit = ce.negative_sampling_limit(k, mean=mean, std=std, noise_std=noise_std)
+    assert limit["std"] == pytest.approx(math.sqrt(var), rel=1e-12)
+    assert limit["mean"] == pytest.approx(mu, rel=1e-9)
+    assert limit["c"] == pytest.approx(c, rel=1e-9)
+    with pytest.raises(ValueError, match="noise_std must exceed"):
+        ce.negative_sampling_limit(2, std=2.0, noise_std=1.0)
 
 
 def test_mle_log_partition_is_log_sqrt_2pi_sample_std():

@@ -31,7 +31,7 @@ from ..cache import memoize
 from ._jobs import run_jobs
 
 __all__ = [
-    "gaussian_log_partition", "fit_nce_gaussian", "mle_log_partition", "nce_partition_sweep",
+    "gaussian_log_partition", "fit_nce_gaussian", "negative_sampling_limit", "mle_log_partition", "nce_partition_sweep",
     "gaussian_mi", "rho_for_mi", "correlated_gaussians", "optimal_critic_embeddings",
     "info_nce_bound", "info_nce_bound_sweep", "learned_critic_bound", "learned_critic_sweep",
     "paired_views", "make_encoder", "train_mnrl", "recall_at_k", "retrieval_vs_batch_size",
@@ -132,6 +132,29 @@ def fit_nce_gaussian(k: int, *, n: int = 1000, seed: int = 0, mean: float = 0.5,
             "log_partition_of_fit": of_fit, "log_partition": gaussian_log_partition(std),
             "evaluations": evaluations[0], "loss": loss, "k": k,
             "negative_sampling": negative_sampling}
+
+
+def negative_sampling_limit(k: int, *, mean: float = 0.5, std: float = 1.0,
+                            noise_std: float = 2.0) -> dict:
+    r"""Where negative sampling goes with infinite data: its minimiser
+    :math:`s=\log p_{\text{data}}-\log(kq)` written as :math:`-(x-\mu')^2/(2\sigma'^2)+c'`
+    (data :math:`\mathcal N(\text{mean},\text{std}^2)`, noise
+    :math:`\mathcal N(0,\text{noise\_std}^2)`, ``noise_std > std``):
+    :math:`1/\sigma'^2=1/\sigma^2-1/\sigma_q^2`, :math:`\mu'=\mu\,\sigma'^2/\sigma^2`,
+    :math:`c'=\mu'^2/(2\sigma'^2)-\mu^2/(2\sigma^2)-\log(\sigma/\sigma_q)-\log k`.
+
+    Returns
+    -------
+    dict
+        ``mean``, ``std``, ``c`` and ``log_partition_estimate`` (:math:`-c'`).
+    """
+    k, std, noise_std = _positive_int(k, "k"), _positive(std, "std"), _positive(noise_std, "noise_std")
+    if not noise_std > std:
+        raise ValueError(f"noise_std must exceed std ({std}) for a normalisable limit, got {noise_std}")
+    var = 1.0 / (1.0 / std ** 2 - 1.0 / noise_std ** 2)
+    mu = mean * var / std ** 2
+    c = mu ** 2 / (2 * var) - mean ** 2 / (2 * std ** 2) - math.log(std / noise_std) - math.log(k)
+    return {"mean": mu, "std": math.sqrt(var), "c": c, "log_partition_estimate": -c}
 
 
 def mle_log_partition(*, n: int = 1000, seed: int = 0, mean: float = 0.5, std: float = 1.0) -> float:
