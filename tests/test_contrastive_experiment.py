@@ -8,6 +8,7 @@ import numpy as np
 import pytest
 import scipy.special
 import scipy.stats
+import torch
 
 import lossbook.experiments.contrastive as ce
 
@@ -145,8 +146,11 @@ def test_train_mnrl_learns_and_is_deterministic():
     r = ce.train_mnrl(32, epochs=2, n_train=512, n_test=200, seed=0)
     assert r["recall@1"] > 0.1 and r["recall@5"] >= r["recall@1"]      # chance: 1/200
     assert r["steps"] == 2 * (512 // 32)
+    state = torch.get_rng_state()
     again = ce.train_mnrl(32, epochs=2, n_train=512, n_test=200, seed=0)
     assert again["recall@1"] == r["recall@1"]
+    # seeded by its arguments alone, it leaves the global RNG alone (so memoize(rng=False) is right)
+    assert torch.equal(torch.get_rng_state(), state)
     with pytest.raises(ValueError, match="batch_size"):
         ce.train_mnrl(1)
 

@@ -165,7 +165,7 @@ def mle_log_partition(*, n: int = 1000, seed: int = 0, mean: float = 0.5, std: f
     return gaussian_log_partition(float(x.std()))
 
 
-@memoize
+@memoize(rng=False)
 def nce_partition_sweep(ks=(1, 2, 4, 8, 16, 32, 64), seeds=tuple(range(6)), *, n: int = 1000,
                         mean: float = 0.5, std: float = 1.0, noise_std: float = 2.0,
                         progress: bool = False) -> dict:
@@ -276,7 +276,7 @@ def info_nce_bound(N: int, mi: float, *, d: int = 4, total: int = 8192, max_batc
             "batches": batches}
 
 
-@memoize
+@memoize(rng=False)
 def info_nce_bound_sweep(Ns=(2, 4, 8, 16, 32, 64, 128, 256, 512, 1024), mis=(1.0, 2.0, 4.0, 8.0),
                          *, d: int = 4, total: int = 8192, seed: int = 0) -> dict:
     """:func:`info_nce_bound` with the optimal critic for every ``N`` and ``mi``.
@@ -346,7 +346,6 @@ def learned_critic_bound(N: int, mi: float, *, d: int = 4, steps: int = 400, lr:
     rho = rho_for_mi(mi, d)
     x, y = correlated_gaussians(pool, rho, d, seed)
     pairs = torch.from_numpy(np.stack([x, y], axis=1))
-    model = _pair_module(d, hidden, out, seed)
     loss = function("info_nce_loss")
 
     def objective(outputs, target):
@@ -354,15 +353,17 @@ def learned_critic_bound(N: int, mi: float, *, d: int = 4, steps: int = 400, lr:
 
     recipe = Recipe(epochs=1, batch_size=N, lr=lr, optimizer="adam", sampling="replacement",
                     steps_per_epoch=_positive_int(steps, "steps"))
-    history = train(model, objective, (pairs, torch.zeros(pool, dtype=torch.float64)), recipe,
-                    seed=seed, device="cpu", progress=progress, desc=f"critic N={N}",
-                    num_threads=1)
+    with torch.random.fork_rng(devices=[]):          # seeded here; the caller's RNG untouched
+        model = _pair_module(d, hidden, out, seed)
+        history = train(model, objective, (pairs, torch.zeros(pool, dtype=torch.float64)), recipe,
+                        seed=seed, device="cpu", progress=progress, desc=f"critic N={N}",
+                        num_threads=1)
     result = info_nce_bound(N, mi, d=d, total=total, seed=seed + 1, critic=model.embed)
     result.update(train_loss=history["loss"][-1], cpu_time=history["cpu_time"][-1])
     return result
 
 
-@memoize
+@memoize(rng=False)
 def learned_critic_sweep(Ns=(2, 8, 32, 128, 512), mi: float = 4.0, *, d: int = 4,
                          steps: int = 400, seed: int = 0, progress: bool = False) -> dict:
     """:func:`learned_critic_bound` for each ``N`` (one critic trained per ``N``).
@@ -430,7 +431,6 @@ def train_mnrl(batch_size: int, *, epochs: int = 4, n_train: int = 4096, n_test:
     batch_size = _positive_int(batch_size, "batch_size", 2)
     x, y = paired_views(n_train, seed + 1, **views)
     x_test, y_test = paired_views(n_test, seed + 2, **views)
-    model = _pair_module(x.shape[1], hidden, out, seed)
     loss = function("multiple_negatives_ranking_loss")
 
     def objective(outputs, target):
@@ -438,9 +438,11 @@ def train_mnrl(batch_size: int, *, epochs: int = 4, n_train: int = 4096, n_test:
 
     recipe = Recipe(epochs=epochs, batch_size=batch_size, lr=lr, optimizer="adam")
     pairs = torch.from_numpy(np.stack([x, y], axis=1))
-    history = train(model, objective, (pairs, torch.zeros(n_train, dtype=torch.float64)), recipe,
-                    seed=seed, device="cpu", progress=progress, desc=f"MNRL batch {batch_size}",
-                    num_threads=1)
+    with torch.random.fork_rng(devices=[]):          # seeded here; the caller's RNG untouched
+        model = _pair_module(x.shape[1], hidden, out, seed)
+        history = train(model, objective, (pairs, torch.zeros(n_train, dtype=torch.float64)),
+                        recipe, seed=seed, device="cpu", progress=progress,
+                        desc=f"MNRL batch {batch_size}", num_threads=1)
     a, b = model.embed(x_test, y_test)
     return {"recall@1": recall_at_k(a, b, 1), "recall@5": recall_at_k(a, b, 5),
             "steps": epochs * (n_train // batch_size), "train_loss": history["loss"][-1],
@@ -451,7 +453,7 @@ def _mnrl_job(job, progress=False):
     return train_mnrl(progress=progress, **job)
 
 
-@memoize
+@memoize(rng=False)
 def retrieval_vs_batch_size(batch_sizes=(4, 8, 16, 32, 64, 128, 256), seeds=(0, 1), *,
                             epochs: int = 4, workers: int = 1, progress: bool = False,
                             **kwargs) -> dict:
