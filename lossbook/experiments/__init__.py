@@ -19,6 +19,8 @@ return their numbers (the chapters import and call them).
   foreground-gradient and Lovász curves (chapter *overlap_losses*);
 * :mod:`lossbook.experiments.boxes`: box geometry, the DIoU paper's regression simulation,
   α-IoU and Wise-IoU curves, the moving-box explorer (chapter *box_losses*);
+* :mod:`lossbook.experiments.contrastive`: NCE's normaliser, the InfoNCE bound, MNRL
+  retrieval vs batch size (chapter *contrastive_estimation*);
 * :mod:`lossbook.experiments.sequence`: strings of MNIST digits read with CTC (chapter
   *sequence_alignment*).
 
@@ -30,4 +32,4 @@ torch.
 
 #: The experiment modules, by chapter order of the book.
 MODULES = ("likelihood", "slowdown", "mnist_features", "activations", "imbalance", "regression", "toy",
-           "overlap", "boxes", "sequence")
+           "overlap", "boxes", "contrastive", "sequence")
