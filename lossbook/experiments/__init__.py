@@ -12,7 +12,9 @@ return their numbers (the chapters import and call them).
 * :mod:`lossbook.experiments.regression`: line and location fits with any residual loss
   (chapter *regression*);
 * :mod:`lossbook.experiments.toy`: toy classification with margin and softmax losses
-  (chapters *information_theory* and *margin_losses*).
+  (chapters *information_theory* and *margin_losses*);
+* :mod:`lossbook.experiments.generative`: 1-D GANs under each generator loss, WGAN's critic,
+  perceptual reconstructions of MNIST digits (chapter *generative_losses*).
 
 Every training runs through :func:`lossbook.train.train` with a :class:`lossbook.train.Recipe`.
 The modules import the lossbook modules they need, never the top-level package, and this
@@ -21,4 +23,5 @@ torch.
 """
 
 #: The experiment modules, by chapter order of the book.
-MODULES = ("slowdown", "mnist_features", "activations", "imbalance", "regression", "toy")
+MODULES = ("slowdown", "mnist_features", "activations", "imbalance", "regression", "toy",
+           "generative")
