@@ -84,7 +84,6 @@ PLANNED_CHAPTERS = {
     "box_losses": "issue 11, item 5 (bounding-box regression)",
     "metric_learning": "issue 12, item 4 (metric learning)",
     "contrastive_estimation": "issue 12, item 5 (contrastive estimation and retrieval)",
-    "generative_losses": "issue 13, item 4 (generative losses)",
 }
 
 

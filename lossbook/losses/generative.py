@@ -484,7 +484,9 @@ def wgan_gradient_penalty(gradients, *, target: float = 1.0, one_sided: bool = F
     through :func:`lossbook.autograd.function` ``("wgan_gradient_penalty")``. At a zero
     gradient row the norm has no derivative; the ``_grad`` returns 0 there (torch's
     ``linalg.vector_norm`` convention). No :math:`\epsilon` inside the root (TF-GAN adds
-    :math:`10^{-10}` to the squared norm; Gulrajani et al.'s code does not).
+    :math:`10^{-10}` to the squared norm; Gulrajani et al.'s code does not). TF-GAN's
+    ``wasserstein_gradient_penalty(target=t)`` penalises :math:`(\lVert g\rVert/t-1)^2`, which
+    is ours divided by :math:`t^2`; the two agree at the usual :math:`t=1`.
 
     References
     ----------
