@@ -21,6 +21,8 @@ def test_measures():
     assert ex.modes_covered(data) == 4
     assert ex.modes_covered(rng.normal(2.0, 0.3, 4000)) == 1
     assert ex.modes_covered(rng.normal(0.0, 0.3, 4000)) == 0   # between the modes
+    assert ex.near_modes(data) > 0.99 and ex.near_modes(rng.normal(0.0, 0.3, 4000)) < 0.01
+    assert 0.55 < ex.near_modes(rng.uniform(-8, 8, 4000)) < 0.65   # 4 windows of 2.4 in 16
     assert ex.wasserstein_1d(data, data + 1.5) == pytest.approx(1.5)
     other = ex.mixture_sample(4000, np.random.default_rng(1))
     assert ex.wasserstein_1d(data, other) < 0.15
@@ -40,6 +42,7 @@ def test_gan_mixture_tiny_shows_saturation_and_is_reproducible():
     assert ns["start_grad_norm"] > 3 * sat["start_grad_norm"] > 0
     for r in runs.values():
         assert 0 <= r["modes"] <= 4 and np.isfinite(r["w1"]) and r["w1"] > 0
+        assert 0 <= r["near_modes"] <= 1
         assert set(r["snapshots"]) == {0, 20} and r["snapshots"][0].shape == (200,)
     again = ex.gan_mixture.__wrapped__(**kw)
     for a, b in zip(result["runs"], again["runs"]):
