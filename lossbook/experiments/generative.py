@@ -30,7 +30,7 @@ from ._jobs import run_jobs
 __all__ = [
     "GAN_LOSSES", "MIXTURE", "mixture_sample", "modes_covered", "near_modes", "wasserstein_1d", "gan_mixture",
     "gan_table", "optimal_discriminator_and_critic", "FeatureNet", "perceptual_reconstruction",
-    "sharpness",
+    "sharpness", "plot_samples", "explore_gan_training",
 ]
 
 #: The runs of :func:`gan_mixture`: name -> (discriminator loss, generator loss).
