@@ -34,7 +34,11 @@ def test_gan_mixture_tiny_shows_saturation_and_is_reproducible():
     kw = dict(kinds=("minimax (saturating)", "non-saturating", "WGAN-GP", "LSGAN"), seeds=(0,),
               steps=20, warmup=300, batch=64, hidden=32, probe=200, eval=400, snapshots=(0, 20),
               progress=False)
+    import torch
+    before = torch.get_rng_state()
     result = ex.gan_mixture.__wrapped__(**kw)
+    # memoised with rng=False: the trainings leave the global random state alone
+    assert torch.equal(torch.get_rng_state(), before)
     runs = {r["kind"]: r for r in result["runs"]}
     sat, ns = runs["minimax (saturating)"], runs["non-saturating"]
     # same warm-up, same discriminator: it rejects the fakes, so log(1 - D) is flat there

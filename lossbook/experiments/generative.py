@@ -104,7 +104,7 @@ def _gan_job(job, progress=False):
     rng = np.random.default_rng(seed)
     gen = torch.Generator().manual_seed(seed)
     start_cpu, start = time.process_time(), time.perf_counter()
-    with threads(1):
+    with threads(1), torch.random.fork_rng(devices=[]):
         torch.manual_seed(seed)
         G, D = _mlp(job["noise"], job["hidden"], 1), _mlp(1, job["hidden"], 1)
         d_loss, g_loss = _losses(kind)
@@ -169,7 +169,7 @@ def _gan_job(job, progress=False):
     }
 
 
-@memoize
+@memoize(rng=False)   # seeds only its own generators; global states are restored
 def gan_mixture(kinds=tuple(GAN_LOSSES), seeds=(0, 1, 2), *, steps: int = 1000, warmup: int = 300,
                 d_steps: int = 1, critic_steps: int = 3, batch: int = 128, hidden: int = 32, noise: int = 4,
                 lr: float = 1e-3, gp_weight: float = 10.0, one_sided: bool = True,
@@ -227,7 +227,7 @@ def gan_table(result) -> list[dict]:
 
 
 # --- WGAN Fig. 2: optimal discriminator vs critic -------------------------------------------
-@memoize
+@memoize(rng=False)   # seeds only its own generators; global states are restored
 def optimal_discriminator_and_critic(mu_real: float = 0.0, mu_fake: float = 6.0, sd: float = 0.5,
                                      *, steps: int = 800, seed: int = 0, one_sided: bool = True,
                                      grid=(-4.0, 10.0, 281)) -> dict:
@@ -246,7 +246,7 @@ def optimal_discriminator_and_critic(mu_real: float = 0.0, mu_fake: float = 6.0,
     with np.errstate(invalid="ignore"):
         d_star = np.where(p + q > 0, p / np.maximum(p + q, 1e-300), 0.5)
     gen = torch.Generator().manual_seed(seed)
-    with threads(1):
+    with threads(1), torch.random.fork_rng(devices=[]):
         torch.manual_seed(seed)
         critic = _mlp(1, 32, 1)
         opt = torch.optim.Adam(critic.parameters(), lr=1e-3, betas=(0.5, 0.9))
@@ -299,7 +299,7 @@ def sharpness(image) -> float:
     return float(0.5 * (np.abs(np.diff(a, axis=-1)).mean() + np.abs(np.diff(a, axis=-2)).mean()))
 
 
-@memoize
+@memoize(rng=False)   # seeds only its own generators; global states are restored
 def perceptual_reconstruction(digits: int = 3, *, shifts: int = 2, train_size: int = 6000,
                               steps: int = 150, lr: float = 0.05, style_weight: float = 0.0,
                               seed: int = 0, progress: bool = True) -> dict:
@@ -324,7 +324,7 @@ def perceptual_reconstruction(digits: int = 3, *, shifts: int = 2, train_size: i
     from ..data import mnist_tensors
 
     start_cpu, start = time.process_time(), time.perf_counter()
-    with threads(1):
+    with threads(1), torch.random.fork_rng(devices=[]):
         torch.manual_seed(seed)
         net = FeatureNet()
         data = mnist_tensors("train", subset=int(train_size), seed=seed)
