@@ -1057,3 +1057,72 @@ def _ctc(args, kwargs):
 
 
 REFERENCES["ctc_loss"] = _ctc
+
+
+# --- generative (GAN) and perceptual losses (catalog part K) ------------------------------
+# torch's own BCE-with-logits for the log-D losses; the other formulas written in plain torch
+# (catalog K: no packaged library function for them; torchgan is not installed).
+def _gan_reduced(per_element, kwargs):
+    return {"none": per_element, "sum": per_element.sum(), "mean": per_element.mean()}[
+        kwargs.get("reduction", "mean")]
+
+
+def _bce(logits, target_value, kwargs):
+    return F.binary_cross_entropy_with_logits(logits, torch.full_like(logits, target_value),
+                                              reduction=kwargs.get("reduction", "mean"))
+
+
+def _gan_discriminator(args, kwargs):
+    # torchgan minimax_discriminator_loss: BCE(dx, 1 - s) + BCE(dgz, 0), each reduced
+    s = kwargs.get("label_smoothing", 0.0)
+    return _bce(_t(args[0]), 1.0 - s, kwargs) + _bce(_t(args[1]), 0.0, kwargs)
+
+
+def _wgan_gp(args, kwargs):
+    g = _t(args[0])
+    norm = torch.linalg.vector_norm(g.reshape(g.shape[0], -1), dim=1)
+    excess = norm - kwargs.get("target", 1.0)
+    if kwargs.get("one_sided", False):
+        excess = torch.relu(excess)
+    return _gan_reduced(excess.square(), kwargs)
+
+
+def _lsgan_d(args, kwargs):
+    a, b = kwargs.get("a", 0.0), kwargs.get("b", 1.0)
+    return (0.5 * F.mse_loss(_t(args[0]), torch.full_like(_t(args[0]), b), reduction=kwargs.get("reduction", "mean"))
+            + 0.5 * F.mse_loss(_t(args[1]), torch.full_like(_t(args[1]), a), reduction=kwargs.get("reduction", "mean")))
+
+
+def _loss_sensitive(args, kwargs):
+    real, fake, margin = _t(args[0]), _t(args[1]), _t(args[2])
+    return _gan_reduced(real + kwargs.get("weight", 1.0) * torch.relu(margin + real - fake), kwargs)
+
+
+def _perceptual(args, kwargs):
+    """Johnson et al.'s feature and style losses, written from the paper's Eqs. (2), (3) with
+    einsum (the Gram matrix as an explicit sum over positions)."""
+    x, y = _t(args[0]), _t(args[1])
+    n, c = x.shape[:2]
+    fx, fy = x.reshape(n, c, -1), y.reshape(n, c, -1)
+    k = c * fx.shape[2]
+    feature = ((fx - fy) ** 2).sum(dim=(1, 2)) / k
+    gram = lambda f: torch.einsum("nip,njp->nij", f, f) / k
+    style = ((gram(fx) - gram(fy)) ** 2).sum(dim=(1, 2))
+    return _gan_reduced(kwargs.get("feature_weight", 1.0) * feature
+                        + kwargs.get("style_weight", 0.0) * style, kwargs)
+
+
+REFERENCES.update({
+    "gan_discriminator_loss": _gan_discriminator,
+    "gan_generator_loss": lambda args, kwargs: -_bce(_t(args[0]), 0.0, kwargs),
+    "non_saturating_generator_loss": lambda args, kwargs: _bce(_t(args[0]), 1.0, kwargs),
+    "maximum_likelihood_generator_loss": lambda args, kwargs: _gan_reduced(-0.5 * torch.exp(_t(args[0])), kwargs),
+    "wgan_critic_loss": lambda args, kwargs: _gan_reduced(_t(args[1]) - _t(args[0]), kwargs),
+    "wgan_generator_loss": lambda args, kwargs: _gan_reduced(-_t(args[0]), kwargs),
+    "wgan_gradient_penalty": _wgan_gp,
+    "lsgan_discriminator_loss": _lsgan_d,
+    "lsgan_generator_loss": lambda args, kwargs: 0.5 * F.mse_loss(
+        _t(args[0]), torch.full_like(_t(args[0]), kwargs.get("c", 1.0)), reduction=kwargs.get("reduction", "mean")),
+    "loss_sensitive_gan_loss": _loss_sensitive,
+    "perceptual_loss": _perceptual,
+})

@@ -22,7 +22,9 @@ return their numbers (the chapters import and call them).
 * :mod:`lossbook.experiments.contrastive`: NCE's normaliser, the InfoNCE bound, MNRL
   retrieval vs batch size (chapter *contrastive_estimation*);
 * :mod:`lossbook.experiments.sequence`: strings of MNIST digits read with CTC (chapter
-  *sequence_alignment*).
+  *sequence_alignment*);
+* :mod:`lossbook.experiments.generative`: 1-D GANs under each generator loss, WGAN's critic,
+  perceptual reconstructions of MNIST digits (chapter *generative_losses*).
 
 Every training runs through :func:`lossbook.train.train` with a :class:`lossbook.train.Recipe`.
 The modules import the lossbook modules they need, never the top-level package, and this
@@ -32,4 +34,4 @@ torch.
 
 #: The experiment modules, by chapter order of the book.
 MODULES = ("likelihood", "slowdown", "mnist_features", "activations", "imbalance", "regression", "toy",
-           "overlap", "boxes", "contrastive", "sequence")
+           "overlap", "boxes", "contrastive", "sequence", "generative")
