@@ -25,13 +25,13 @@ from ..train import CrossEntropy, Recipe, SoftmaxCenterLoss, threads, train
 from ._jobs import run_jobs
 
 __all__ = [
-    "RECIPE", "KINDS", "MarginHead", "margin_features_mnist", "unit_rows", "class_directions",
+    "MARGIN_RECIPE", "KINDS", "MarginHead", "margin_features_mnist", "unit_rows", "class_directions",
     "angular_spread", "inter_class_angles", "nearest_direction_accuracy", "plot_circle",
 ]
 
 #: The training recipe of :func:`margin_features_mnist` (the *mnist_features* recipe, with
 #: 10 epochs of a 15 000-image subset: 2340 steps, half of that chapter's 4685).
-RECIPE = Recipe(epochs=10, batch_size=64, lr=0.03, optimizer="sgd", momentum=0.9,
+MARGIN_RECIPE = Recipe(epochs=10, batch_size=64, lr=0.03, optimizer="sgd", momentum=0.9,
                 weight_decay=5e-4, schedule="onecycle")
 
 #: The objectives :func:`margin_features_mnist` can train with.
@@ -167,7 +167,7 @@ def margin_features_mnist(runs=KINDS, *, train_size: int | None = 15000, test_si
     train_size, test_size : int or None
         Random subsets of the 60 000 training and 10 000 test images (None: all).
     recipe : Recipe, optional
-        Default :data:`RECIPE`.
+        Default :data:`MARGIN_RECIPE`.
     scale, cosface_margin, arcface_margin : float
         :math:`s` of both margin heads; CosFace's cosine margin; ArcFace's angular margin
         in radians. In two dimensions ten classes are at most 36° apart, so ArcFace's
@@ -198,7 +198,7 @@ def margin_features_mnist(runs=KINDS, *, train_size: int | None = 15000, test_si
         (:func:`nearest_direction_accuracy`), ``median_norm``, ``history``, ``time``,
         ``cpu_time``, ``train_size``, ``parameters``; plus ``"_meta"``.
     """
-    base = RECIPE if recipe is None else recipe
+    base = MARGIN_RECIPE if recipe is None else recipe
     if not isinstance(base, Recipe):
         raise TypeError(f"recipe must be a lossbook.train.Recipe, got {type(base).__name__}")
     runs = tuple(runs)
