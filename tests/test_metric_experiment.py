@@ -14,7 +14,7 @@ import lossbook
 from lossbook.experiments.metric import (KINDS, MARGIN_RECIPE, MarginHead, angular_spread,
                                          class_directions, inter_class_angles,
                                          margin_features_mnist, nearest_direction_accuracy,
-                                         plot_circle, unit_rows)
+                                         plot_circle, triplet_kinds, unit_rows)
 
 needs_mnist = pytest.mark.skipif(
     not (Path(os.environ.get("LOSSBOOK_DATA", "/nonexistent")) / "mnist").is_dir(),
@@ -88,6 +88,33 @@ def test_geometry_rejects_bad_input():
         unit_rows(np.ones(3))
     with pytest.raises(ValueError, match="at least two"):
         inter_class_angles(np.ones((1, 2)))
+
+
+def test_triplet_kinds_against_a_loop():
+    generator = np.random.default_rng(5)
+    x, y = generator.normal(size=(12, 3)), generator.integers(0, 3, 12)
+    found = triplet_kinds(x, y, margin=0.5)
+    expected = {"easy": [], "semi-hard": [], "hard": []}
+    for a in range(12):
+        for p in range(12):
+            for n in range(12):
+                if a == p or y[a] != y[p] or y[n] == y[a]:
+                    continue
+                dap, dan = np.sum((x[a] - x[p]) ** 2), np.sum((x[a] - x[n]) ** 2)
+                kind = "hard" if dan <= dap else "semi-hard" if dan < dap + 0.5 else "easy"
+                expected[kind].append((a, p, n))
+    for kind in expected:
+        assert sorted(map(tuple, found[kind])) == expected[kind], kind
+    assert all(len(v) for v in expected.values())
+    # the loss is zero exactly on the easy ones (lossbook's FaceNet form)
+    for kind, triplets in found.items():
+        a, p, n = x[triplets[:, 0]], x[triplets[:, 1]], x[triplets[:, 2]]
+        loss = lossbook.triplet_margin_loss(a, p, n, margin=0.5, squared=True, reduction="none")
+        assert (np.all(loss == 0) if kind == "easy" else np.all(loss > 0)), kind
+    with pytest.raises(ValueError, match="margin"):
+        triplet_kinds(x, y, margin=-1.0)
+    with pytest.raises(ValueError, match="labels"):
+        triplet_kinds(x, y[:3])
 
 
 # --- the margin head --------------------------------------------------------------------------

@@ -27,6 +27,7 @@ from ._jobs import run_jobs
 __all__ = [
     "MARGIN_RECIPE", "KINDS", "MarginHead", "margin_features_mnist", "unit_rows", "class_directions",
     "angular_spread", "inter_class_angles", "nearest_direction_accuracy", "plot_circle",
+    "triplet_kinds",
 ]
 
 #: The training recipe of :func:`margin_features_mnist` (the *mnist_features* recipe, with
@@ -93,6 +94,36 @@ def nearest_direction_accuracy(features, labels, directions) -> float:
     """Accuracy of assigning each feature to the class of the nearest mean direction (by angle)."""
     u, d = unit_rows(features), unit_rows(directions)
     return float(((u @ d.T).argmax(axis=1) == np.asarray(labels)).mean())
+
+
+# --- triplet mining ---------------------------------------------------------------------
+def triplet_kinds(embeddings, labels, margin: float = 0.2) -> dict:
+    r"""Every valid triplet :math:`(a, p, n)` of a labelled batch (:math:`y_a=y_p`,
+    :math:`a\ne p`, :math:`y_n\ne y_a`), sorted by FaceNet's squared distances
+    :math:`d_{ap}=\lVert a-p\rVert^2`, :math:`d_{an}=\lVert a-n\rVert^2`:
+
+    * ``'easy'``: :math:`d_{an}\ge d_{ap}+m` (zero loss, zero gradient);
+    * ``'semi-hard'``: :math:`d_{ap}<d_{an}<d_{ap}+m` (positive loss, correct order);
+    * ``'hard'``: :math:`d_{an}\le d_{ap}` (the negative is closer than the positive).
+
+    Returns
+    -------
+    dict
+        ``{kind: (K, 3) int array of (anchor, positive, negative) indices}``.
+    """
+    x, y = np.asarray(embeddings, dtype=np.float64), np.asarray(labels)
+    if x.ndim != 2 or y.shape != (len(x),):
+        raise ValueError(f"embeddings must be (N, d) with labels (N,), got {x.shape} and {y.shape}")
+    if not (isinstance(margin, (int, float)) and math.isfinite(margin)) or margin < 0:
+        raise ValueError(f"margin must be a finite number >= 0, got {margin!r}")
+    d = np.sum((x[:, None, :] - x[None, :, :]) ** 2, axis=-1)
+    same = y[:, None] == y[None, :]
+    a, p, n = np.nonzero((same & ~np.eye(len(y), dtype=bool))[:, :, None] & ~same[:, None, :])
+    d_ap, d_an = d[a, p], d[a, n]
+    triplets = np.stack([a, p, n], axis=1)
+    return {"easy": triplets[d_an >= d_ap + margin],
+            "semi-hard": triplets[(d_an > d_ap) & (d_an < d_ap + margin)],
+            "hard": triplets[d_an <= d_ap]}
 
 
 # --- the objectives ----------------------------------------------------------------------
