@@ -209,3 +209,22 @@ def test_plot_circle_draws_unit_features():
     with pytest.raises(ValueError, match="2-D"):
         plot_circle(np.ones((4, 3)), np.arange(4))
     plt.close("all")
+
+
+def test_ge2e_similarity_against_the_paper_by_loops():
+    """Wan et al. Eq. 9 by loops; the loss of each row is torch's cross-entropy of that row."""
+    generator = np.random.default_rng(2)
+    e = generator.normal(size=(3, 4, 5))
+    w, b = 7.0, -2.0
+    S = lossbook.ge2e_similarity(e, w, b)
+    cos = lambda u, v: u @ v / np.linalg.norm(u) / np.linalg.norm(v)  # noqa: E731
+    for j in range(3):
+        for i in range(4):
+            for k in range(3):
+                c = (e[j].sum(0) - e[j, i]) / 3 if k == j else e[k].mean(0)
+                assert S[4 * j + i, k] == pytest.approx(w * cos(e[j, i], c) + b, rel=1e-12)
+    ce = torch.nn.functional.cross_entropy(torch.from_numpy(S), torch.arange(3).repeat_interleave(4),
+                                           reduction="none").numpy()
+    np.testing.assert_allclose(lossbook.ge2e_loss(e, w, b, reduction="none").ravel(), ce, rtol=1e-12)
+    with pytest.raises(ValueError):
+        lossbook.ge2e_similarity(e[:, :1], w, b)       # M = 1 utterance: no exclusive centroid

@@ -137,7 +137,7 @@ class MarginHead:
     :math:`\cos(x, W_j)`: the margin is a training device, absent at test time.
     """
 
-    def __init__(self, weight: torch.nn.Parameter, kind: str = "arcface", scale: float = 10.0,
+    def __init__(self, weight: torch.nn.Parameter, kind: str = "arcface", scale: float = 16.0,
                  margin: float = 0.2):
         if kind not in ("arcface", "cosface"):
             raise ValueError(f"kind must be 'arcface' or 'cosface', got {kind!r}")
@@ -180,7 +180,7 @@ def _features(model, images, batch_size=2000):
 # --- the experiment ----------------------------------------------------------------------
 @memoize
 def margin_features_mnist(runs=KINDS, *, train_size: int | None = 15000, test_size: int | None = None,
-                          recipe: Recipe | None = None, scale: float = 10.0,
+                          recipe: Recipe | None = None, scale: float = 16.0,
                           cosface_margin: float = 0.15, arcface_margin: float = 0.2,
                           lam: float = 0.3, alpha: float = 0.5, ramp_epochs: float = 1.0,
                           seed: int = 0, channels=(8, 16, 64), feature_layer: str = "batchnorm",
