@@ -82,7 +82,6 @@ def test_every_chapter_is_in_the_toc_and_every_toc_entry_exists():
 PLANNED_CHAPTERS = {
     "overlap_losses": "issue 11, item 4 (overlap losses for segmentation)",
     "box_losses": "issue 11, item 5 (bounding-box regression)",
-    "metric_learning": "issue 12, item 4 (metric learning)",
     "contrastive_estimation": "issue 12, item 5 (contrastive estimation and retrieval)",
 }
 
