@@ -7,6 +7,8 @@ return their numbers (the chapters import and call them).
   neuron and the [784, 100, 10] network on MNIST (chapter *learning_slowdown*);
 * :mod:`lossbook.experiments.mnist_features`: 2-D deep features under softmax, MSE and
   center loss (chapter *mnist_features*);
+* :mod:`lossbook.experiments.metric`: 2-D features under softmax, centre loss, CosFace and
+  ArcFace, on the unit circle (chapter *metric_learning*);
 * :mod:`lossbook.experiments.activations`: deep propagation, small deep MLPs on digits,
   kink conventions (chapters *activations_saturating* and *activations_rectifiers*);
 * :mod:`lossbook.experiments.imbalance`: long-tailed classes, focal and class-balanced
@@ -33,5 +35,5 @@ torch.
 """
 
 #: The experiment modules, by chapter order of the book.
-MODULES = ("likelihood", "slowdown", "mnist_features", "activations", "imbalance", "regression", "toy",
-           "overlap", "boxes", "contrastive", "sequence", "generative")
+MODULES = ("likelihood", "slowdown", "mnist_features", "metric", "activations", "imbalance", "regression",
+           "toy", "overlap", "boxes", "contrastive", "sequence", "generative")

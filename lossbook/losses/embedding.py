@@ -23,7 +23,7 @@ __all__: list[str] = [
     "cosine_embedding_loss", "cosine_embedding_loss_grad",
     "angular_margin_logits", "combined_margin_loss", "combined_margin_loss_grad", "arcface_loss", "arcface_loss_grad",
     "cosface_loss", "cosface_loss_grad", "sphereface_loss", "sphereface_loss_grad",
-    "ge2e_loss", "ge2e_loss_grad", "circle_loss", "circle_loss_grad",
+    "ge2e_loss", "ge2e_loss_grad", "ge2e_similarity", "circle_loss", "circle_loss_grad",
     "supervised_contrastive_loss", "supervised_contrastive_loss_grad",
     "triplet_margin_with_distance_loss", "triplet_margin_with_distance_loss_grad",
     "cosine_similarity_loss", "cosine_similarity_loss_grad",
@@ -1384,6 +1384,35 @@ def ge2e_loss_grad(input, w, b, *, variant: str = "softmax", reduction: str = "m
     grad = xp.reshape(d_flat, (n, m, d)) + d_centroids[:, None, :] / m \
         + (xp.sum(d_excl, axis=1, keepdims=True) - d_excl) / (m - 1.0)
     return grad, xp.asarray(xp.reshape(grad_w, ()), like=e), xp.asarray(xp.reshape(grad_b, ()), like=e)
+
+
+def ge2e_similarity(input, w, b):
+    r"""The similarity matrix of :func:`ge2e_loss`: :math:`S_{ji,k}` for every utterance
+    (row :math:`jM+i`) and speaker (column :math:`k`), own speaker against the exclusive
+    centroid :math:`c_j^{(-i)}` (for figures; the loss of row :math:`jM+i` is the
+    cross-entropy of that row with target :math:`j`).
+
+    Parameters
+    ----------
+    input, w, b
+        As in :func:`ge2e_loss`.
+
+    Returns
+    -------
+    array, shape (N·M, N)
+
+    Examples
+    --------
+    >>> import numpy as np, lossbook
+    >>> e = np.array([[[1.0, 0.0], [1.0, 0.0]], [[0.0, 1.0], [0.0, 1.0]]])
+    >>> lossbook.ge2e_similarity(e, 2.0, -1.0)
+    array([[ 1., -1.],
+           [ 1., -1.],
+           [-1.,  1.],
+           [-1.,  1.]])
+    """
+    e, w, b, xp = _ge2e_args(input, w, b, "softmax", "none")
+    return w * _ge2e_terms(e, w, b, "softmax", xp)[2][-1] + b
 
 
 # --- beyond the catalog: circle loss and supervised contrastive loss ----------------------
