@@ -1881,7 +1881,7 @@ def sparsemax(input, dim: int = -1):
     threshold below the others gets probability exactly 0. For two classes
     :math:`\operatorname{sparsemax}(t, 0)_1 = \operatorname{clip}((t+1)/2, 0, 1)`, the "hard
     sigmoid" of :func:`sparse_sigmoid`. Keras 3: ``keras.activations.sparsemax(x, axis=-1)``.
-    Its loss is :func:`sparsemax_loss`.
+    Its loss is :func:`~lossbook.sparsemax_loss`.
 
     References
     ----------

@@ -495,7 +495,7 @@ def temperature_weights(temperature: float, similarities=SIMILARITIES):
 
 def explore_temperature(temperatures=(0.02, 0.05, 0.07, 0.1, 0.2, 0.5, 1.0, 2.0)):
     """A :class:`lossbook.widgets.FrameExplorer`: the softmax weights of the candidates of
-    :data:`SIMILARITIES` at one temperature, with the loss and the positive's gradient."""
+    ``SIMILARITIES`` at one temperature, with the loss and the positive's gradient."""
     from ..widgets import FrameExplorer
 
     def draw(fig, temperature):

@@ -270,7 +270,7 @@ class FeatureNet(nn.Module):
     """A small MNIST CNN whose feature maps serve as :math:`\\phi` for the perceptual loss.
 
     conv 5×5 (8) → ReLU → max-pool 2 → conv 5×5 (16) → ReLU → max-pool 2 → linear (10).
-    :meth:`features` returns the two ReLU maps (28×28×8 and 14×14×16) used by the loss.
+    ``features`` returns the two ReLU maps (28×28×8 and 14×14×16) used by the loss.
     """
 
     def __init__(self):

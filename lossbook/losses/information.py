@@ -691,7 +691,7 @@ def sparsemax_loss(input, target, *, reduction: str = "mean"):
 
     Notes
     -----
-    :math:`S(z)` and :math:`\tau(z)` are the support and the threshold of :func:`sparsemax`.
+    :math:`S(z)` and :math:`\tau(z)` are the support and the threshold of :func:`~lossbook.sparsemax`.
     As cross-entropy is to softmax, this loss is to sparsemax: convex, non-negative, zero
     exactly when :math:`\operatorname{sparsemax}(z) = e_y` (the true logit leads by at least
     1), and :math:`\nabla = p - e_y` with :math:`p` sparse. It is a Huber-like classification
