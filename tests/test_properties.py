@@ -46,7 +46,138 @@ EXTREMES = (np.inf, -np.inf, 1e300, -1e300, 1e-300, -1e-300, 0.0)
 TORCH_DTYPES = (torch.float64, torch.float32, torch.float16, torch.bfloat16)
 
 #: Known classes not fixed yet, by (test, name): the reason names the class.
-XFAIL: dict[tuple[str, str], str] = {}
+XFAIL: dict[tuple[str, str], str] = {
+    ('dtypes', 'arcface_loss'):
+        "class 3 (low precision): bfloat16 crashes inside a host-side helper (torch->NumPy: 'Got unsupported ScalarType BFloat16')",
+    ('dtypes', 'balanced_cross_entropy'):
+        "class 3 (low precision): bfloat16 crashes inside a host-side helper (torch->NumPy: 'Got unsupported ScalarType BFloat16')",
+    ('dtypes', 'binary_cross_entropy'):
+        "class 3 (low precision): bfloat16 crashes inside a host-side helper (torch->NumPy: 'Got unsupported ScalarType BFloat16')",
+    ('dtypes', 'binary_cross_entropy_with_logits'):
+        "class 3 (low precision): bfloat16 crashes inside a host-side helper (torch->NumPy: 'Got unsupported ScalarType BFloat16')",
+    ('dtypes', 'categorical_hinge'):
+        "class 3 (low precision): bfloat16 crashes inside a host-side helper (torch->NumPy: 'Got unsupported ScalarType BFloat16')",
+    ('dtypes', 'circle_loss'):
+        "class 3 (low precision): bfloat16 crashes inside a host-side helper (torch->NumPy: 'Got unsupported ScalarType BFloat16')",
+    ('dtypes', 'cosface_loss'):
+        "class 3 (low precision): bfloat16 crashes inside a host-side helper (torch->NumPy: 'Got unsupported ScalarType BFloat16')",
+    ('dtypes', 'cross_entropy'):
+        "class 3 (low precision): bfloat16 crashes inside a host-side helper (torch->NumPy: 'Got unsupported ScalarType BFloat16')",
+    ('dtypes', 'ctc_loss'):
+        'untriaged: two distinct failures under low-precision dtypes',
+    ('dtypes', 'dice_loss'):
+        "class 3 (low precision): bfloat16 crashes inside a host-side helper (torch->NumPy: 'Got unsupported ScalarType BFloat16')",
+    ('dtypes', 'dsc_loss'):
+        "class 3 (low precision): bfloat16 crashes inside a host-side helper (torch->NumPy: 'Got unsupported ScalarType BFloat16')",
+    ('dtypes', 'entropy'):
+        "class 3 (low precision): bfloat16 crashes inside a host-side helper (torch->NumPy: 'Got unsupported ScalarType BFloat16')",
+    ('dtypes', 'exponential_loss'):
+        "class 3 (low precision): bfloat16 crashes inside a host-side helper (torch->NumPy: 'Got unsupported ScalarType BFloat16')",
+    ('dtypes', 'focal_dice_loss'):
+        "class 3 (low precision): bfloat16 crashes inside a host-side helper (torch->NumPy: 'Got unsupported ScalarType BFloat16')",
+    ('dtypes', 'focal_tversky_loss'):
+        "class 3 (low precision): bfloat16 crashes inside a host-side helper (torch->NumPy: 'Got unsupported ScalarType BFloat16')",
+    ('dtypes', 'gaussian_nll_loss'):
+        "class 3 (low precision): bfloat16 crashes inside a host-side helper (torch->NumPy: 'Got unsupported ScalarType BFloat16')",
+    ('dtypes', 'ge2e_loss'):
+        "class 3 (low precision): bfloat16 crashes inside a host-side helper (torch->NumPy: 'Got unsupported ScalarType BFloat16')",
+    ('dtypes', 'generalized_dice_loss'):
+        "class 3 (low precision): bfloat16 crashes inside a host-side helper (torch->NumPy: 'Got unsupported ScalarType BFloat16')",
+    ('dtypes', 'ghm_c_loss'):
+        "class 3 (low precision): bfloat16 crashes inside a host-side helper (torch->NumPy: 'Got unsupported ScalarType BFloat16')",
+    ('dtypes', 'hinge_embedding_loss'):
+        "class 3 (low precision): bfloat16 crashes inside a host-side helper (torch->NumPy: 'Got unsupported ScalarType BFloat16')",
+    ('dtypes', 'hinge_loss'):
+        "class 3 (low precision): bfloat16 crashes inside a host-side helper (torch->NumPy: 'Got unsupported ScalarType BFloat16')",
+    ('dtypes', 'jaccard_loss'):
+        "class 3 (low precision): bfloat16 crashes inside a host-side helper (torch->NumPy: 'Got unsupported ScalarType BFloat16')",
+    ('dtypes', 'kl_div'):
+        "class 3 (low precision): bfloat16 crashes inside a host-side helper (torch->NumPy: 'Got unsupported ScalarType BFloat16')",
+    ('dtypes', 'logistic_loss'):
+        "class 3 (low precision): bfloat16 crashes inside a host-side helper (torch->NumPy: 'Got unsupported ScalarType BFloat16')",
+    ('dtypes', 'margin_ranking_loss'):
+        "class 3 (low precision): bfloat16 crashes inside a host-side helper (torch->NumPy: 'Got unsupported ScalarType BFloat16')",
+    ('dtypes', 'msle_loss'):
+        "class 3 (low precision): bfloat16 crashes inside a host-side helper (torch->NumPy: 'Got unsupported ScalarType BFloat16')",
+    ('dtypes', 'multilabel_soft_margin_loss'):
+        "class 3 (low precision): bfloat16 crashes inside a host-side helper (torch->NumPy: 'Got unsupported ScalarType BFloat16')",
+    ('dtypes', 'nce_loss'):
+        "class 3 (low precision): bfloat16 crashes inside a host-side helper (torch->NumPy: 'Got unsupported ScalarType BFloat16')",
+    ('dtypes', 'nll_loss'):
+        "class 3 (low precision): bfloat16 crashes inside a host-side helper (torch->NumPy: 'Got unsupported ScalarType BFloat16')",
+    ('dtypes', 'perceptron_loss'):
+        "class 3 (low precision): bfloat16 crashes inside a host-side helper (torch->NumPy: 'Got unsupported ScalarType BFloat16')",
+    ('dtypes', 'poisson_nll_loss'):
+        "class 3 (low precision): bfloat16 crashes inside a host-side helper (torch->NumPy: 'Got unsupported ScalarType BFloat16')",
+    ('dtypes', 'poly1_focal_loss'):
+        "class 3 (low precision): bfloat16 crashes inside a host-side helper (torch->NumPy: 'Got unsupported ScalarType BFloat16')",
+    ('dtypes', 'rmsle_loss'):
+        "class 3 (low precision): bfloat16 crashes inside a host-side helper (torch->NumPy: 'Got unsupported ScalarType BFloat16')",
+    ('dtypes', 'sigmoid_focal_loss'):
+        "class 3 (low precision): bfloat16 crashes inside a host-side helper (torch->NumPy: 'Got unsupported ScalarType BFloat16')",
+    ('dtypes', 'sphereface_loss'):
+        "class 3 (low precision): bfloat16 crashes inside a host-side helper (torch->NumPy: 'Got unsupported ScalarType BFloat16')",
+    ('dtypes', 'squared_hinge_loss'):
+        "class 3 (low precision): bfloat16 crashes inside a host-side helper (torch->NumPy: 'Got unsupported ScalarType BFloat16')",
+    ('dtypes', 'supervised_contrastive_loss'):
+        "class 3 (low precision): bfloat16 crashes inside a host-side helper (torch->NumPy: 'Got unsupported ScalarType BFloat16')",
+    ('dtypes', 'tversky_loss'):
+        "class 3 (low precision): bfloat16 crashes inside a host-side helper (torch->NumPy: 'Got unsupported ScalarType BFloat16')",
+    ('dtypes', 'zero_one_loss'):
+        "class 3 (low precision): bfloat16 crashes inside a host-side helper (torch->NumPy: 'Got unsupported ScalarType BFloat16')",
+    ('magnitudes', 'balanced_cross_entropy'):
+        'untriaged: analytic gradient differs from autograd of our torch forward at an inserted 0 or +-1e-300 (likely a kink convention hit by the harness, not yet separated from a bug)',
+    ('magnitudes', 'binary_cross_entropy_with_logits'):
+        'untriaged: analytic gradient differs from autograd of our torch forward at an inserted 0 or +-1e-300 (likely a kink convention hit by the harness, not yet separated from a bug)',
+    ('magnitudes', 'gan_discriminator_loss'):
+        'untriaged: analytic gradient differs from autograd of our torch forward at an inserted 0 or +-1e-300 (likely a kink convention hit by the harness, not yet separated from a bug)',
+    ('magnitudes', 'gan_generator_loss'):
+        'untriaged: analytic gradient differs from autograd of our torch forward at an inserted 0 or +-1e-300 (likely a kink convention hit by the harness, not yet separated from a bug)',
+    ('magnitudes', 'gaussian_nll_loss'):
+        'untriaged: two distinct failures at extreme inputs (value/gradient)',
+    ('magnitudes', 'ghm_c_loss'):
+        'untriaged: analytic gradient differs from autograd of our torch forward at an inserted 0 or +-1e-300 (likely a kink convention hit by the harness, not yet separated from a bug)',
+    ('magnitudes', 'ghm_r_loss'):
+        "class 5 (messages): an internal variable name leaks ('g contains NaN') at +-inf input",
+    ('magnitudes', 'logistic_loss'):
+        'untriaged: analytic gradient differs from autograd of our torch forward at an inserted 0 or +-1e-300 (likely a kink convention hit by the harness, not yet separated from a bug)',
+    ('magnitudes', 'logsumexp'):
+        'class 1 (infinities): gradient NaN at +-inf/1e300 where autograd of our torch forward is finite',
+    ('magnitudes', 'lovasz_softmax_loss'):
+        'untriaged: gradient differs from autograd of our forward at extreme inputs',
+    ('magnitudes', 'multi_margin_loss'):
+        "class 1 (infinities): gradient NaN at +-inf/1e300 where autograd of our torch forward is finite; also class 1 (infinities): value NaN at a +-inf score where PyTorch's value is finite or inf",
+    ('magnitudes', 'multiclass_hinge_loss'):
+        "class 1 (infinities): value NaN at a +-inf score where PyTorch's value is finite or inf",
+    ('magnitudes', 'multilabel_margin_loss'):
+        "class 1 (infinities): value NaN at a +-inf score where PyTorch's value is finite or inf",
+    ('magnitudes', 'multilabel_soft_margin_loss'):
+        'untriaged: analytic gradient differs from autograd of our torch forward at an inserted 0 or +-1e-300 (likely a kink convention hit by the harness, not yet separated from a bug)',
+    ('magnitudes', 'non_saturating_generator_loss'):
+        'untriaged: analytic gradient differs from autograd of our torch forward at an inserted 0 or +-1e-300 (likely a kink convention hit by the harness, not yet separated from a bug)',
+    ('magnitudes', 'poly1_focal_loss'):
+        'untriaged: analytic gradient differs from autograd of our torch forward at an inserted 0 or +-1e-300 (likely a kink convention hit by the harness, not yet separated from a bug)',
+    ('magnitudes', 'relu6'):
+        'untriaged: analytic gradient differs from autograd of our torch forward at an inserted 0 or +-1e-300 (likely a kink convention hit by the harness, not yet separated from a bug)',
+    ('magnitudes', 'sigmoid_focal_loss'):
+        'untriaged: analytic gradient differs from autograd of our torch forward at an inserted 0 or +-1e-300 (likely a kink convention hit by the harness, not yet separated from a bug)',
+    ('magnitudes', 'softplus'):
+        'untriaged: analytic gradient differs from autograd of our torch forward at an inserted 0 or +-1e-300 (likely a kink convention hit by the harness, not yet separated from a bug)',
+    ('magnitudes', 'sparsemax'):
+        'class 1 (infinities): gradient NaN at +-inf/1e300 where autograd of our torch forward is finite',
+    ('magnitudes', 'sparsemax_loss'):
+        'untriaged: analytic gradient differs from autograd of our torch forward at an inserted 0 or +-1e-300 (likely a kink convention hit by the harness, not yet separated from a bug)',
+    ('magnitudes', 'swish'):
+        'class 1 (infinities): gradient NaN at +-inf/1e300 where autograd of our torch forward is finite',
+    ('magnitudes', 'zero_one_loss'):
+        "untriaged: value differs from scikit-learn's with a 0 or +-1e-300 score (sign convention at 0?)",
+    ('params', 'focal_dice_loss'):
+        'untriaged: value differs from the reference for drawn hyper-parameters (reference may ignore kind=)',
+    ('params', 'lovasz_hinge_loss'):
+        "untriaged: value differs from kornia's for drawn hyper-parameters",
+    ('params', 'lovasz_softmax_loss'):
+        "untriaged: value differs from kornia's (1e-6 relative) for drawn hyper-parameters",
+}
 
 
 def _xfail(test: str):
