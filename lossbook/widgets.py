@@ -210,10 +210,15 @@ class FrameExplorer:
         controls = {}
         for name, values in self.sliders:
             controls[name] = self._control(widgets, name, values)
-        image = widgets.Image(format="png", value=self.png(self._start, dpi=100))
+        shown = {name: control.value for name, control in controls.items()}
+        image = widgets.Image(format="png", value=self.png(shown, dpi=100))
 
         def redraw(_change=None):
             state = {name: control.value for name, control in controls.items()}
+            if state == shown:  # nothing new to draw (e.g. a value set back to itself)
+                return
+            shown.clear()
+            shown.update(state)
             image.value = self.png(state, dpi=100)
 
         for control in controls.values():
@@ -226,16 +231,11 @@ class FrameExplorer:
         start = self._start[name]
         if name in self.live:
             low, high, *scale = self.live[name]
-            if scale == ["log"]:
-                return widgets.FloatLogSlider(value=start, base=10, min=math.log10(low),
-                                              max=math.log10(high), step=0.01, description=name,
-                                              style=style)
-            return widgets.FloatSlider(value=start, min=low, max=high, step=(high - low) / 200,
-                                       description=name, style=style)
+            return _slider(widgets, name, _live_values(low, high, start, log=scale == ["log"]),
+                           start)
         if any(isinstance(v, str) for v in values):
             return widgets.ToggleButtons(options=values, value=start, description=name, style=style)
-        return widgets.SelectionSlider(options=[(_label(v), v) for v in values], value=start,
-                                       description=name, style=style)
+        return _slider(widgets, name, values, start)
 
     # -- display ---------------------------------------------------------------------------
     def _repr_mimebundle_(self, include=None, exclude=None):
@@ -379,9 +379,7 @@ class Explorer(FrameExplorer):
         style = {"description_width": "initial"}
         start = self._start[name]
         if name == "x":
-            lo, hi = self.domain
-            return widgets.FloatSlider(value=start, min=lo, max=hi, step=(hi - lo) / 200,
-                                       description="x", style=style)
+            return _slider(widgets, "x", _live_values(*self.domain, start), start)
         p = self._params[name]
         if p.options is not None or any(isinstance(v, str) for v in values):
             options = list(p.options) if p.options is not None else list(values)
@@ -389,16 +387,11 @@ class Explorer(FrameExplorer):
                                          description=name, style=style)
         if name in self._explicit or p.low is None or p.high is None:
             # values chosen by the caller (or no range): step through exactly those
-            return widgets.SelectionSlider(options=[(_label(v), v) for v in values], value=start,
-                                           description=name, style=style)
+            return _slider(widgets, name, values, start)
         if _is_int(p.default):
             return widgets.IntSlider(value=int(start), min=int(p.low), max=int(p.high), description=name,
-                                     style=style)
-        if p.log:
-            return widgets.FloatLogSlider(value=start, base=10, min=math.log10(p.low),
-                                          max=math.log10(p.high), step=0.01, description=name, style=style)
-        return widgets.FloatSlider(value=start, min=p.low, max=p.high, step=(p.high - p.low) / 200,
-                                   description=name, style=style)
+                                     continuous_update=False, style=style)
+        return _slider(widgets, name, _live_values(p.low, p.high, start, log=p.log), start)
 
 
 # --- helpers ------------------------------------------------------------------------------
@@ -419,6 +412,9 @@ def _grid(p, n: int) -> list:
     if _is_int(p.default):
         values = np.unique(np.round(np.linspace(p.low, p.high, n)).astype(int))
         return sorted({int(v) for v in values} | {int(p.default)})
+    if p.log:  # geometric steps, each moved to the nearest round number (0.178 -> 0.18)
+        nice = np.array(_live_values(p.low, p.high, p.default, log=True))
+        return sorted({float(nice[np.argmin(np.abs(np.log(nice / v)))]) for v in p.grid(n)})
     return [float(f"{v:.4g}") for v in p.grid(n)]
 
 
@@ -441,6 +437,62 @@ def _point_grid(lo, hi, spec) -> list:
     return out
 
 
+def _slider(widgets, name, values, start):
+    """A slider over exactly ``values``, showing each as :func:`_label` prints it.
+
+    A ``SelectionSlider`` moves over indices, so the value the kernel receives is one of
+    ``values`` exactly, the value shown is the one drawn, and the browser has nothing to snap
+    (a ``FloatLogSlider`` rounds its value to its step grid, 0.15 becoming 0.151356, and
+    sends it back: a second redraw). It reports on release (``continuous_update=False``): one
+    redraw per move, not a queue of them while the handle is dragged.
+    """
+    return widgets.SelectionSlider(options=[(_label(v), v) for v in values], value=start,
+                                   description=name, continuous_update=False,
+                                   style={"description_width": "initial"})
+
+
+#: About how many positions a continuous live slider has (linear ranges).
+_LIVE_STEPS = 100
+#: Mantissas of a logarithmic live slider: per decade, the round numbers a person would pick.
+_LOG_FINE = (1, 1.1, 1.2, 1.3, 1.5, 1.6, 1.8, 2, 2.2, 2.5, 2.8, 3, 3.5, 4, 4.5, 5, 6, 7, 8, 9)
+_LOG_COARSE = (1, 1.2, 1.5, 2, 2.5, 3, 4, 5, 6, 8)
+
+
+def _tidy(v) -> float:
+    """``v`` without floating-point noise (``0.30000000000000004`` -> ``0.3``)."""
+    return float(f"{float(v):.10g}")
+
+
+def _live_values(low, high, start=None, *, log=False) -> list:
+    """The positions of a continuous live slider over ``[low, high]``: round numbers.
+
+    A linear range steps by 1, 2, 2.5 or 5 times a power of ten (about :data:`_LIVE_STEPS`
+    steps); a logarithmic one through round mantissas in every decade. The ends and the
+    start value are always positions, so the slider opens exactly where the caller said.
+
+    >>> _live_values(-1, 1)[:3], _live_values(0.01, 1, 0.15, log=True)[:4]
+    ([-1.0, -0.98, -0.96], [0.01, 0.011, 0.012, 0.013])
+    """
+    low, high = float(low), float(high)
+    if not (math.isfinite(low) and math.isfinite(high) and low < high) or (log and low <= 0):
+        raise ValueError(f"a live slider needs a finite range low < high{' > 0' if log else ''}, "
+                         f"got ({low}, {high})")
+    if log:
+        mantissas = _LOG_FINE if math.log10(high / low) <= 4 else _LOG_COARSE
+        decades = range(math.floor(math.log10(low)), math.ceil(math.log10(high)) + 1)
+        candidates = [m * 10.0 ** e for e in decades for m in mantissas]
+    else:
+        raw = (high - low) / _LIVE_STEPS
+        power = 10.0 ** math.floor(math.log10(raw))
+        step = next(m * power for m in (1, 2, 2.5, 5, 10) if m * power >= raw * (1 - 1e-9))
+        first, last = math.ceil(low / step - 1e-9), math.floor(high / step + 1e-9)
+        candidates = [k * step for k in range(first, last + 1)]
+    slack = 1e-9 * (high - low)
+    values = {_tidy(v) for v in candidates if low - slack <= v <= high + slack}
+    values |= {low, high} | ({float(start)} if start is not None else set())
+    return sorted(v for v in values if low <= v <= high)
+
+
 def _closest(values, target):
     if target in values:
         return target
@@ -459,11 +511,26 @@ def _pad(lo, hi):
 
 
 def _label(v) -> str:
+    """A slider value as a person writes it: ``5.01``, ``0.15``, ``1200``, ``1e-5``.
+
+    Three significant digits (all the digits of the integer part), plain notation from 1e-4
+    to 1e5, else ``<mantissa>e<exponent>`` without padding.
+
+    >>> [_label(v) for v in (5.011872336272722, 0.15, 1234.5, 1e-05, 3, 2.0, "mean")]
+    ['5.01', '0.15', '1234', '1e-5', '3', '2', 'mean']
+    """
     if isinstance(v, str):
         return v
     if _is_int(v):
         return str(v)
-    return f"{v:.3g}"
+    v = float(v)
+    if v == 0 or not math.isfinite(v):
+        return f"{v:g}"
+    if 1e-4 <= abs(v) < 1e5:
+        digits = max(3, math.floor(math.log10(abs(v))) + 1)
+        return f"{v:.{digits}g}"
+    mantissa, exponent = f"{v:.3g}".split("e")
+    return f"{mantissa}e{int(exponent)}"
 
 
 def _quantise(png: bytes) -> bytes:

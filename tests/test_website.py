@@ -11,6 +11,7 @@ from pathlib import Path
 
 import matplotlib
 import nbformat
+import numpy as np
 import pytest
 
 matplotlib.use("Agg")
@@ -96,6 +97,108 @@ def test_live_widget_redraws_on_slider_change():
     before = image.value
     slider.value = 0.5
     assert image.value != before
+
+
+def _live_explorers():
+    """Explorers whose live sliders cover continuous ranges: log and linear parameters, the
+    point slider of an entry without parameters, and a FrameExplorer with live ranges."""
+    from lossbook.widgets import FrameExplorer
+
+    frame = FrameExplorer(lambda fig, a, eta: fig.subplots().plot([0, 1], [0, a * eta], label=f"η = {eta}"),
+                          {"a": [1.0, 2.0], "eta": [0.005, 0.15, 1.0]}, start={"eta": 0.15},
+                          live={"a": (-4.0, 4.0), "eta": (0.001, 3.0, "log")}, name="a line")
+    return {"swish": explore("swish"), "huber_loss": explore("huber_loss"),
+            "relu": explore("relu"), "softplus": explore("softplus"), "frame": frame}
+
+
+_SIGNIFICANT = re.compile(r"\d+(?:\.\d+)?(?:e-?\d+)?")
+
+
+def _significant_digits(number: str) -> int:
+    mantissa = number.split("e")[0].replace(".", "").lstrip("0")
+    return len(mantissa.rstrip("0")) if "." not in number.split("e")[0] else len(mantissa)
+
+
+def test_live_sliders_stay_where_the_user_sets_them():
+    """Every live slider moves over a list of values (an index slider: nothing for the browser
+    to snap, unlike a FloatLogSlider whose step grid turns 0.15 into 0.151356 and sends that
+    back for a second redraw), opens at the explorer's start value exactly, reports on
+    release, and shows each value as the number it draws (the label reads back as the value)."""
+    import ipywidgets as widgets
+
+    for key, ex in _live_explorers().items():
+        controls = ex.widget().children[:-1]
+        assert len(controls) == len(ex.sliders), key
+        for (name, _), control in zip(ex.sliders, controls):
+            assert not isinstance(control, (widgets.FloatSlider, widgets.FloatLogSlider)), (key, name)
+            if isinstance(control, widgets.ToggleButtons):
+                continue
+            assert control.value == ex._start[name], (key, name)
+            assert control.continuous_update is False, (key, name)
+            if isinstance(control, widgets.SelectionSlider):
+                labels, values = zip(*control.options)
+                assert len(values) >= 5 or name not in getattr(ex, "live", {}), (key, name)
+                for label, value in zip(labels, values):
+                    assert float(label) == pytest.approx(value, rel=5e-3), (key, name, label, value)
+                    assert _significant_digits(label) <= 3 or abs(value) >= 1000, (key, name, label)
+
+
+def test_one_redraw_per_slider_move():
+    ex = explore("swish")
+    drawn = []
+    png = ex.png
+    ex.png = lambda state=None, dpi=80: drawn.append(dict(state)) or png(state, dpi=dpi)
+    box = ex.widget()
+    (slider, image) = box.children
+    assert len(drawn) == 1  # the start
+    first = image.value
+    labels, values = zip(*slider.options)
+    target = values[values.index(slider.value) + 3]
+    slider.value = target
+    assert drawn[-1] == {"beta": target} and len(drawn) == 2 and image.value != first
+    slider.value = target  # the same value again: nothing to redraw
+    assert len(drawn) == 2
+
+
+def test_live_values_are_round_numbers_with_the_ends_and_the_start():
+    from lossbook.widgets import _live_values
+
+    linear = _live_values(-4.0, 4.0, 1.0)
+    assert linear[0] == -4.0 and linear[-1] == 4.0 and 1.0 in linear and 0.0 in linear
+    steps = np.diff(linear)
+    assert np.allclose(steps, 0.1)  # 80 steps of 0.1, not 200 steps of 0.04 with noise
+    log = _live_values(0.001, 3.0, 0.15, log=True)
+    assert log[0] == 0.001 and log[-1] == 3.0 and 0.15 in log
+    assert {0.01, 0.1, 1.0, 0.2, 0.5, 2.5} <= set(log)
+    assert np.all(np.diff(log) > 0) and np.max(log[1:] / np.array(log[:-1])) <= 1.25
+    assert all(_significant_digits(repr(v)) <= 2 for v in log)
+    wide = _live_values(1e-6, 1.0, 1e-5, log=True)  # six decades: coarser mantissas
+    assert 40 <= len(wide) <= 80 and np.max(wide[1:] / np.array(wide[:-1])) <= 4 / 3 + 1e-12
+    assert _live_values(0.3, 0.7, 0.55)[:3] == [0.3, 0.305, 0.31]  # step 0.005 (1, 2, 2.5, 5 x 10^k)
+    with pytest.raises(ValueError, match="range"):
+        _live_values(0.0, 1.0, log=True)
+
+
+def test_labels_print_parameters_as_a_person_would():
+    from lossbook.widgets import _label
+
+    assert [_label(v) for v in (5.011872336272722, 0.15, 0.151356, 2.0, 3, 1e-05, 2.5e7, 1234.5, -0.25)] == \
+        ["5.01", "0.15", "0.151", "2", "3", "1e-5", "2.5e7", "1234", "-0.25"]
+    # legends of the live figures: no parameter printed with more than three digits
+    for key, ex in _live_explorers().items():
+        if key == "frame":
+            continue
+        box = ex.widget()
+        for (name, _), control in zip(ex.sliders, box.children[:-1]):
+            options = getattr(control, "options", ())
+            for _, value in list(options)[1::7]:
+                state = {**ex._start, name: value}
+                fig = ex.figure(state)
+                texts = [t.get_text() for ax in fig.axes for legend in [ax.get_legend()] if legend
+                         for t in legend.get_texts()]
+                for text in texts:
+                    for number in _SIGNIFICANT.findall(text.split(",", 1)[-1]):
+                        assert _significant_digits(number) <= 3, (key, name, text)
 
 
 # --- catalog and errata -----------------------------------------------------------------
