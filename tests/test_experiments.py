@@ -181,15 +181,15 @@ def test_explorers_work_live_and_on_the_static_page():
     from lossbook.experiments.slowdown import explore_single_neuron
 
     neuron = explore_single_neuron(epochs=10)
-    assert [name for name, _ in neuron.sliders] == ["weight", "bias", "eta", "rule"]
-    assert f'data-frames="{3 * 3 * 3 * 2}"' in neuron.html()          # one frame per state
+    assert [name for name, _ in neuron.sliders] == ["weight", "bias", "eta"]
+    assert f'data-frames="{3 * 3 * 3}"' in neuron.html()          # one frame per state
     box = neuron.widget()
     image = box.children[-1]
     before = image.value
     box.children[0].value = -1.0                 # the live weight slider redraws the picture
     assert image.value != before
-    # the rule changes the curves: two different frames
-    assert neuron.png({**neuron._start, "rule": "gradient"}) != neuron.png({**neuron._start, "rule": "dC/da"})
+    # the learning rate changes the curves: two different frames
+    assert neuron.png({**neuron._start, "eta": 0.005}) != neuron.png({**neuron._start, "eta": 1.0})
 
     features, labels, means = _clusters(0.5)
     fake = {"softmax": {"name": "softmax", "snapshots": {0: features[:50], 10: features[50:100]},

@@ -271,9 +271,9 @@ def neuron_curves(weight: float = 2.0, bias: float = 2.0, eta: float = 0.15, epo
 
 def explore_single_neuron(weight: float = 2.0, bias: float = 2.0, eta: float = 0.15,
                           epochs: int = 300):
-    """Sliders for the starting point, the learning rate and the update rule of
-    :func:`neuron_curves`: live in Jupyter, precomputed frames on the website
-    (a :class:`lossbook.widgets.FrameExplorer`)."""
+    """Sliders for the starting point and the learning rate of :func:`neuron_curves`
+    (27 states): live in Jupyter, precomputed frames on the website (a
+    :class:`lossbook.widgets.FrameExplorer`)."""
     from ..widgets import FrameExplorer
 
     def draw(fig, **state):
@@ -281,11 +281,10 @@ def explore_single_neuron(weight: float = 2.0, bias: float = 2.0, eta: float = 0
 
     return FrameExplorer(
         draw,
-        {"weight": [-2.0, 0.6, 2.0], "bias": [-2.0, 0.9, 2.0], "eta": [0.005, 0.15, 1.0],
-         "rule": ["gradient", "dC/da"]},
+        {"weight": [-2.0, 0.6, 2.0], "bias": [-2.0, 0.9, 2.0], "eta": [0.005, 0.15, 1.0]},
         start={"weight": weight, "bias": bias, "eta": eta},
         live={"weight": (-4.0, 4.0), "bias": (-4.0, 4.0), "eta": (0.001, 3.0, "log")},
         name="Nielsen's single neuron", figsize=(8, 3),
         description="Cost relative to its start (left) and output (right) of the single neuron "
-                    "over the epochs, for both costs; move the sliders for the start (w, b), "
-                    "the learning rate and the update rule.")
+                    "over the epochs, for both costs; move the sliders for the start (w, b) "
+                    "and the learning rate.")
