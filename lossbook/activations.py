@@ -358,6 +358,22 @@ def prelu_grad(input, weight, *, grad_output=None):
     return grad_x, xp.reshape(grad_w, tuple(kit.floating(weight, "weight").shape))
 
 
+def _map_input(input, dim):
+    """The ``input`` of a normalising map and its ``dim`` checked as an axis of it, as the value
+    and the gradient both check them (one path, so the two cannot drift apart)."""
+    x = kit.floating(input, "input")
+    if x.ndim == 0:
+        raise ValueError("input must have at least one axis (the one dim normalises over), "
+                         "got a scalar")
+    return x, kit.axis(dim, "dim", x.ndim)
+
+
+def _empty_along(x, dim) -> bool:
+    """A zero-length ``dim``: the map has nothing to normalise and returns an empty result,
+    as PyTorch does (``softmax`` of shape ``(5, 0, 0)`` along the last axis)."""
+    return x.shape[dim] == 0 or any(n == 0 for n in x.shape)
+
+
 # --- A7 ---------------------------------------------------------------------------------
 def softmax(input, dim: int = -1):
     r"""Softmax: turns a vector of logits into a probability vector.
@@ -395,8 +411,10 @@ def softmax(input, dim: int = -1):
     >>> lossbook.softmax(np.array([1.0, 1.0, 1.0, 1.0]))
     array([0.25, 0.25, 0.25, 0.25])
     """
-    x = kit.floating(input, "input")
+    x, dim = _map_input(input, dim)
     xp = namespace(x)
+    if _empty_along(x, dim):
+        return xp.zeros_like(x)
     e = xp.exp(x - xp.max(x, axis=dim, keepdims=True))
     return e / xp.sum(e, axis=dim, keepdims=True)
 
@@ -412,10 +430,12 @@ def softmax_grad(input, dim: int = -1, *, grad_output=None):
     With the default ``grad_output`` (ones) the result is 0: the outputs always sum to 1.
     Pass the incoming gradient :math:`v`. :func:`softmax_jacobian` gives :math:`J` itself.
     """
-    x = kit.floating(input, "input")
+    x, dim = _map_input(input, dim)
     xp = namespace(x)
     s = softmax(x, dim)
     v = elementwise_upstream(x, grad_output) * xp.ones_like(x)
+    if _empty_along(x, dim):
+        return xp.zeros_like(x)
     return s * (v - xp.sum(v * s, axis=dim, keepdims=True))
 
 
@@ -480,7 +500,9 @@ def log_softmax(input, dim: int = -1):
     >>> lossbook.log_softmax(np.array([0.0, 1000.0]))
     array([-1000.,     0.])
     """
-    x = kit.floating(input, "input")
+    x, dim = _map_input(input, dim)
+    if _empty_along(x, dim):
+        return namespace(x).zeros_like(x)
     return namespace(x).log_softmax(x, axis=dim)
 
 
@@ -491,9 +513,11 @@ def log_softmax_grad(input, dim: int = -1, *, grad_output=None):
 
         J^\top v = v - s \sum_i v_i, \qquad J = I - \mathbf 1 s^\top
     """
-    x = kit.floating(input, "input")
+    x, dim = _map_input(input, dim)
     xp = namespace(x)
     v = elementwise_upstream(x, grad_output) * xp.ones_like(x)
+    if _empty_along(x, dim):
+        return xp.zeros_like(x)
     return v - softmax(x, dim) * xp.sum(v, axis=dim, keepdims=True)
 
 
@@ -530,8 +554,10 @@ def hardmax(input, dim: int = -1):
     >>> lossbook.hardmax(np.array([1.0, 3.0, 3.0]))
     array([0., 1., 0.])
     """
-    x = kit.floating(input, "input")
+    x, dim = _map_input(input, dim)
     xp = namespace(x)
+    if _empty_along(x, dim):
+        return xp.zeros_like(x)
     moved = xp.moveaxis(x, dim, -1)
     out = xp.one_hot(xp.argmax(moved, axis=-1), moved.shape[-1], moved)
     return xp.moveaxis(out, -1, dim)
@@ -544,7 +570,7 @@ def hardmax_grad(input, dim: int = -1, *, grad_output=None):
 
         \frac{\partial\,\operatorname{hardmax}(z)}{\partial z} = 0
     """
-    x = kit.floating(input, "input")
+    x, dim = _map_input(input, dim)
     elementwise_upstream(x, grad_output)
     return namespace(x).zeros_like(x)
 

@@ -37,6 +37,7 @@ import struct
 import tempfile
 import urllib.error
 import urllib.request
+import zipfile
 import zlib
 from pathlib import Path
 
@@ -218,7 +219,8 @@ def _load_npz(path: Path):
     try:
         with np.load(path) as data:
             arrays = {key: data[key] for key in MNIST_FILES}
-    except (OSError, ValueError, KeyError, EOFError, zlib.error):
+    except (OSError, ValueError, KeyError, EOFError, zlib.error, zipfile.BadZipFile):
+        # truncated, overwritten, not a zip, a bad CRC: rebuilt from the IDX files
         return None
     for key, array in arrays.items():
         expected = np.int64 if key.endswith("labels") else np.uint8

@@ -112,6 +112,28 @@ def test_the_npz_cache_is_used_verified_and_rebuilt_when_damaged(tmp_path):
 
 
 @needs_mnist
+@pytest.mark.parametrize("damage", ["truncated", "bad checksum", "empty", "garbage"])
+def test_a_broken_npz_archive_is_rebuilt_from_the_idx_files(tmp_path, damage):
+    cache = tmp_path / "cache"
+    root = _copy(tmp_path)
+    first, labels = load_mnist("test", root=root, cache=cache)
+    npz = cache / "mnist" / "mnist.npz"
+    raw = npz.read_bytes()
+    broken = {"truncated": raw[: len(raw) // 2],
+              # flip a byte inside the stored image data: the zip's CRC no longer matches
+              "bad checksum": raw[:len(raw) // 3] + bytes([raw[len(raw) // 3] ^ 0xFF]) + raw[len(raw) // 3 + 1:],
+              "empty": b"",
+              "garbage": bytes(range(256)) * 20}[damage]
+    npz.write_bytes(broken)
+    data.clear_memory_cache()
+    images, again = load_mnist("test", root=root, cache=cache, download=False)
+    np.testing.assert_array_equal(images, first)
+    np.testing.assert_array_equal(again, labels)
+    with np.load(npz) as archive:       # and the archive is whole again
+        np.testing.assert_array_equal(archive["test-images"], first)
+
+
+@needs_mnist
 def test_uncompressed_files_are_accepted(tmp_path):
     root = _copy(tmp_path, gz=False)
     images, labels = load_mnist("test", root=root, cache=tmp_path / "cache", download=False)

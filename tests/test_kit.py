@@ -323,3 +323,32 @@ def test_every_hyper_parameter_is_checked_by_the_kit(name, param, bad):
     for fn in (spec.value, spec.grad):
         with pytest.raises(ValueError, match=rf"^{param} must be "):
             fn(*args, **{**kwargs, param: bad})
+
+
+def _takes_dim():
+    return [name for name, spec in lossbook.REGISTRY.items()
+            if "dim" in inspect.signature(spec.value).parameters]
+
+
+@pytest.mark.parametrize("name", _takes_dim())
+@pytest.mark.parametrize("bad", [7, -9, 1.5, True, "1", None], ids=repr)
+def test_dim_is_checked_alike_by_the_value_and_the_gradient(name, bad):
+    spec = lossbook.REGISTRY[name]
+    args, kwargs = spec.example(0)
+    for fn in (spec.value, spec.grad):
+        with pytest.raises(ValueError, match=r"^dim must be an axis of input"):
+            fn(*args, **{**kwargs, "dim": bad})
+
+
+@pytest.mark.parametrize("name", [n for n in _takes_dim() if lossbook.REGISTRY[n].family == "activation"])
+@pytest.mark.parametrize("shape, dim", [((5, 0, 0), -1), ((0, 3), -1), ((3, 0), 0), ((2, 0, 3), 1)])
+def test_a_normalising_map_of_an_empty_tensor_is_empty_as_in_torch(name, shape, dim):
+    import torch
+
+    spec = lossbook.REGISTRY[name]
+    x = np.zeros(shape)
+    torch_fn = {"softmax": torch.softmax, "log_softmax": torch.log_softmax}.get(name, torch.softmax)
+    expected = tuple(torch_fn(torch.zeros(shape), dim=dim).shape)
+    assert spec.value(x, dim=dim).shape == expected
+    assert spec.value(torch.zeros(shape, dtype=torch.float64), dim=dim).shape == expected
+    assert spec.grad(x, dim=dim, grad_output=np.zeros(shape)).shape == expected

@@ -1,6 +1,8 @@
 """The book's experiments: one module per chapter, each a set of tested functions that
 return their numbers (the chapters import and call them).
 
+* :mod:`lossbook.experiments.likelihood`: the likelihood recipe, each loss's best constant is
+  its distribution's statistic (chapter *what_a_loss_is*);
 * :mod:`lossbook.experiments.slowdown`: Nielsen's learning slowdown, a single sigmoid
   neuron and the [784, 100, 10] network on MNIST (chapter *learning_slowdown*);
 * :mod:`lossbook.experiments.mnist_features`: 2-D deep features under softmax, MSE and
@@ -21,4 +23,4 @@ torch.
 """
 
 #: The experiment modules, by chapter order of the book.
-MODULES = ("slowdown", "mnist_features", "activations", "imbalance", "regression", "toy")
+MODULES = ("likelihood", "slowdown", "mnist_features", "activations", "imbalance", "regression", "toy")
