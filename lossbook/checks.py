@@ -20,7 +20,8 @@ import numpy as np
 from ._backend import to_numpy
 from .registry import get
 
-__all__ = ["check_derivation", "check", "DerivationCheck", "CheckReport", "finite_difference"]
+__all__ = ["check_derivation", "check_derivations", "check", "DerivationCheck", "DerivationChecks",
+           "CheckReport", "finite_difference"]
 
 
 def finite_difference(fn, args, index, grad_output, h: float = 1e-3):
@@ -156,6 +157,54 @@ def check_derivation(name: str, args=None, kwargs=None, *, seed: int = 0, grad_o
         result.rows.append((f"d/d{arg}: analytic vs {fd_label}", d_fd,
                             "close (FD accuracy)" if _status(d_fd, scale) != "MISMATCH" else "MISMATCH"))
     return result
+
+
+@dataclass
+class DerivationChecks:
+    """Several :class:`DerivationCheck` as ONE labelled table, a row per function and
+    comparison (a chapter's section shows one table, not a run of unlabelled ones)."""
+
+    checks: list
+    title: str = "Derivation check"
+
+    @property
+    def ok(self) -> bool:
+        return all(c.ok for c in self.checks)
+
+    def __repr__(self) -> str:
+        rows = [(c.name, comparison, d, status) for c in self.checks for comparison, d, status in c.rows]
+        w0 = max([len("function")] + [len(r[0]) for r in rows])
+        w1 = max([len("comparison")] + [len(r[1]) for r in rows])
+        lines = [f"{self.title}: {'all agree' if self.ok else 'MISMATCH'}",
+                 f"{'function':<{w0}}  {'comparison':<{w1}}  {'max |diff|':>10}  status"]
+        lines += [f"{n:<{w0}}  {c:<{w1}}  {d:>10.2e}  {s}" for n, c, d, s in rows]
+        return "\n".join(lines)
+
+    def _repr_html_(self) -> str:
+        body = "".join(
+            f"<tr><td><code>{html.escape(c.name)}</code></td><td>{html.escape(comparison)}</td>"
+            f"<td>{d:.2e}</td><td>{html.escape(status)}</td></tr>"
+            for c in self.checks for comparison, d, status in c.rows)
+        verdict = "all agree" if self.ok else "MISMATCH"
+        return (f"<table><caption>{html.escape(self.title)}: {verdict}</caption>"
+                f"<tr><th>function</th><th>comparison</th><th>max |diff|</th><th>status</th></tr>"
+                f"{body}</table>")
+
+
+def check_derivations(names, *, seed: int = 0, title: str = "Derivation check") -> DerivationChecks:
+    """:func:`check_derivation` of each registry name (default example of each), as one table.
+
+    Examples
+    --------
+    >>> import lossbook.checks as lc
+    >>> result = lc.check_derivations(["sigmoid", "tanh"])
+    >>> result.ok, [c.name for c in result.checks]
+    (True, ['sigmoid', 'tanh'])
+    """
+    if isinstance(names, str):
+        raise TypeError(f"check_derivations: names must be a list of registry names, got the "
+                        f"string {names!r} (use check_derivation for one)")
+    return DerivationChecks([check_derivation(n, seed=seed) for n in names], title=title)
 
 
 # --- lossbook.check ----------------------------------------------------------------------
