@@ -199,11 +199,15 @@ def test_check_derivations_is_one_labelled_table_of_all_rows():
     names = ["sigmoid", "huber_loss", "binary_cross_entropy"]
     merged = check_derivations(names, title="Gradients of this section")
     single = [check_derivation(n) for n in names]
-    assert merged.ok and [c.name for c in merged.checks] == names
+    assert merged.ok and [label for label, _ in merged.checks] == names
     page = merged._repr_html_()
     assert page.count("<table>") == 1 and "<caption>Gradients of this section: all agree" in page
     assert page.count("<tr>") == 1 + sum(len(c.rows) for c in single)
     text = repr(merged).splitlines()
     assert len(text) == 2 + sum(len(c.rows) for c in single)
-    with pytest.raises(TypeError, match="names"):
+    with pytest.raises(TypeError, match="items"):
         check_derivations("sigmoid")
+    with pytest.raises(TypeError, match="each item"):
+        check_derivations([3])
+    labelled = check_derivations([("GELU, tanh form", check_derivation("gelu", kwargs={"approximate": "tanh"}))])
+    assert "<code>GELU, tanh form</code>" in labelled._repr_html_()
