@@ -89,11 +89,13 @@ def param_label(param: str, value) -> str:
     return f"{symbol} = {value:g}" if number else f"{symbol} = {value}"
 
 
-def table(header, rows):
+def table(header, rows, caption=None):
     """A Markdown table for a notebook or the book's page (an ``IPython.display.Markdown``).
 
     The chapters compute every number they tabulate in the cell that calls this; nothing is
     typed in by hand. Display it as a cell's last expression or with ``display(...)``.
+    ``caption`` (Markdown) is printed in bold above it, to label a table that shares a
+    section with another.
 
     Examples
     --------
@@ -101,11 +103,15 @@ def table(header, rows):
     | loss | value |
     |---|---|
     | mse | 0.25 |
+    >>> print(table(["x"], [(1,)], caption="One row").data.splitlines()[0])
+    **One row**
     """
     from IPython.display import Markdown
 
     lines = ["| " + " | ".join(str(h) for h in header) + " |", "|" + "---|" * len(header)]
     lines += ["| " + " | ".join(str(v) for v in row) + " |" for row in rows]
+    if caption:
+        lines = [f"**{caption}**", ""] + lines
     return Markdown("\n".join(lines))
 
 
