@@ -221,7 +221,7 @@ def test_the_notebook_key_follows_the_lossbook_modules_a_notebook_imports(tmp_pa
 #: A code cell draws a static figure when it calls one of these (not on an import line).
 _DRAWS = re.compile(r"\bplt\.\w+\(|\bplot_\w+\(|\bsubplots\(|\.figure\(")
 _EXPLORER = re.compile(r"\bexplore\w*\(|FrameExplorer\(")
-_FILE_NAME = re.compile(r"^\S+\.(png|jpe?g|svg|gif|pdf)$|/", re.I)
+_FILE_NAME = re.compile(r"^\S+\.(png|jpe?g|svg|gif|pdf)$|^[\w.-]*/[\w./-]*$", re.I)
 MAX_CODE_LINE = 90
 
 
@@ -230,6 +230,12 @@ def _draws_a_figure(source):
              if not l.lstrip().startswith(("import ", "from ", "#"))]
     text = "\n".join(lines)
     return bool(_DRAWS.search(text)) and not _EXPLORER.search(text)
+
+
+def test_file_name_alt_text_is_recognised():
+    assert _FILE_NAME.search("_build/jupyter_execute/abc123.png")
+    assert _FILE_NAME.search("figure.svg") and _FILE_NAME.search("images/fig1")
+    assert not _FILE_NAME.search("Softsign's derivative follows the dotted 1/x² curve.")
 
 
 def test_draws_a_figure_recognises_figure_cells():
