@@ -16,6 +16,22 @@ from .checks import check  # NumPy only at import: torch is imported by check_de
 globals().update(exports())
 del exports
 
+
+def _alias_exports() -> dict:
+    """Each registry alias as a top-level name too (``lossbook.soft_margin_loss`` is
+    :func:`logistic_loss`, ``lossbook.hard_silu`` is :func:`hardswish`), with its ``_grad``;
+    an alias never hides a canonical name."""
+    out = {}
+    for spec in REGISTRY.values():
+        for alias in spec.aliases:
+            if alias in REGISTRY or alias in globals():
+                raise RuntimeError(f"alias {alias!r} of {spec.name} clashes with a public name")
+            out[alias], out[alias + "_grad"] = spec.value, spec.grad
+    return out
+
+
+globals().update(_alias_exports())
+
 __version__ = "0.1.0"
 
 #: Submodules reachable as attributes after ``import lossbook`` (imported on first use, so

@@ -220,6 +220,20 @@ class Numpy:
         safe_y = cls.where(x == 0, cls.ones_like(y), y)
         return cls.where(x == 0, cls.zeros_like(x * safe_y), x * cls.log(safe_y))
 
+    @classmethod
+    def xmul(cls, x, y):
+        r""":math:`x\,y`, defined as 0 where :math:`x=0` (so a zero weight on a log-probability
+        of :math:`-\infty`, a class that cannot occur, contributes 0, not NaN)."""
+        return x * cls.where(x == 0, cls.ones_like(y), y)
+
+    @staticmethod
+    def sort_descending(x, axis=-1):
+        return np.flip(np.sort(x, axis=axis), axis=axis)
+
+    @staticmethod
+    def cumsum(x, axis=-1):
+        return np.cumsum(x, axis=axis)
+
     @staticmethod
     def squeeze(x, axis):
         return np.squeeze(x, axis=axis)
@@ -324,6 +338,8 @@ def _make_torch_namespace():
         "broadcast_to": staticmethod(lambda x, shape: torch.broadcast_to(x, shape)),
         "moveaxis": staticmethod(lambda x, source, destination: torch.movedim(x, source, destination)),
         "squeeze": staticmethod(lambda x, axis: torch.squeeze(x, dim=axis)),
+        "sort_descending": staticmethod(lambda x, axis=-1: torch.sort(x, dim=axis, descending=True).values),
+        "cumsum": staticmethod(lambda x, axis=-1: torch.cumsum(x, dim=axis)),
     }
     for key, value in ns.items():
         setattr(Torch, key, value)

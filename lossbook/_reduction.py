@@ -44,6 +44,9 @@ KINDS = {
     "anchors": "'mean' divides the sum by the number of anchors that have a positive (a batch "
                "loss over pairs: the other anchors' entries are 0 and do not count; a batch "
                "without any is an error)",
+    "target_length": "'mean' divides each sequence's loss by its target length (at least 1), then "
+                     "averages over the batch (CTC, as PyTorch); the spec's extra['mean_weights'] "
+                     "gives those per-element factors",
 }
 
 

@@ -24,6 +24,11 @@ __all__ = [
     "selu", "selu_grad", "gelu", "gelu_grad", "mish", "mish_grad", "hardsigmoid",
     "hardsigmoid_grad", "hardswish", "hardswish_grad", "hardtanh", "hardtanh_grad",
     "relu6", "relu6_grad", "softmax_jacobian",
+    "celu", "celu_grad", "threshold", "threshold_grad", "hardshrink", "hardshrink_grad",
+    "softshrink", "softshrink_grad", "tanhshrink", "tanhshrink_grad", "glu", "glu_grad",
+    "softmin", "softmin_grad", "rrelu", "rrelu_grad", "logsumexp", "logsumexp_grad",
+    "sparsemax", "sparsemax_grad", "squareplus", "squareplus_grad", "sparse_plus",
+    "sparse_plus_grad", "sparse_sigmoid", "sparse_sigmoid_grad",
 ]
 
 _SQRT2 = math.sqrt(2.0)
@@ -1301,10 +1306,811 @@ def relu6_grad(input, *, grad_output=None):
     return hardtanh_grad(input, 0.0, 6.0, grad_output=grad_output)
 
 
+# --- A+ : the rest of torch.nn.functional and Keras 3 (issue 17) -----------------------
+def celu(input, alpha: float = 1.0):
+    r"""Continuously differentiable ELU: ELU with its exponential rescaled by :math:`\alpha`.
+
+    .. math::
+
+        f(x) = \max(0, x) + \min\bigl(0,\ \alpha\,(e^{x/\alpha} - 1)\bigr)
+
+    Parameters
+    ----------
+    input : array_like
+        Any shape.
+    alpha : float > 0, default 1.0
+        Saturation value :math:`-\alpha`; unlike :func:`elu`, the slope at 0 is 1 for every
+        :math:`\alpha`, so the derivative is continuous.
+
+    Returns
+    -------
+    array
+        Shaped like ``input``.
+
+    Notes
+    -----
+    ``alpha=1`` is :func:`elu` with ``alpha=1``. Keras's ``keras.activations.celu(x, alpha)``
+    is the same function. PyTorch's backward rounds :math:`1/\alpha` through float32
+    (``1.0 / alpha.toFloat()``), so for an :math:`\alpha` float32 cannot hold (0.3) its
+    gradient is about :math:`10^{-8}` (relative) off :math:`e^{x/\alpha}`; ours is exact.
+
+    References
+    ----------
+    Barron, "Continuously Differentiable Exponential Linear Units", 2017, arXiv:1704.07483.
+
+    Examples
+    --------
+    >>> import numpy as np, lossbook
+    >>> lossbook.celu(np.array([-1.0, 2.0]), alpha=2.0)
+    array([-0.78693868,  2.        ])
+    """
+    x = kit.floating(input, "input")
+    alpha = kit.number(alpha, "alpha", "(0, inf)")
+    xp = namespace(x)
+    return xp.where(x > 0, x, alpha * xp.expm1(xp.minimum(x, 0.0) / alpha))
+
+
+def celu_grad(input, alpha: float = 1.0, *, grad_output=None):
+    r"""Gradient (VJP) of :func:`celu`; continuous, 1 at 0 from both sides.
+
+    .. math::
+
+        f'(x) = \begin{cases} 1 & x > 0 \\ e^{x/\alpha} & x \le 0 \end{cases}
+    """
+    x = kit.floating(input, "input")
+    alpha = kit.number(alpha, "alpha", "(0, inf)")
+    xp = namespace(x)
+    return xp.where(x > 0, 1.0, xp.exp(xp.minimum(x, 0.0) / alpha)) * elementwise_upstream(x, grad_output)
+
+
+def threshold(input, threshold, value):
+    r"""Threshold: keep :math:`x` above ``threshold``, replace it by ``value`` elsewhere.
+
+    .. math::
+
+        f(x) = \begin{cases} x & x > \theta \\ v & x \le \theta \end{cases}
+
+    Parameters
+    ----------
+    input : array_like
+        Any shape.
+    threshold : float
+        :math:`\theta` (required, as in ``F.threshold``).
+    value : float
+        :math:`v`, what replaces :math:`x \le \theta` (required).
+
+    Returns
+    -------
+    array
+        Shaped like ``input``.
+
+    Notes
+    -----
+    ``threshold(x, 0, 0)`` is :func:`relu`. The function jumps at :math:`\theta` unless
+    :math:`v = \theta`; the gradient there is 0 (PyTorch's backward tests :math:`x > \theta`).
+    Keras has ``keras.activations.threshold(x, threshold, default_value)``, the same map.
+
+    Examples
+    --------
+    >>> import numpy as np, lossbook
+    >>> lossbook.threshold(np.array([-1.0, 0.5, 2.0]), 0.5, -3.0)
+    array([-3., -3.,  2.])
+    """
+    x = kit.floating(input, "input")
+    theta, v = kit.number(threshold, "threshold"), kit.number(value, "value")
+    return namespace(x).where(x > theta, x, v)
+
+
+def threshold_grad(input, threshold, value, *, grad_output=None):
+    r"""Gradient (VJP) of :func:`threshold`; 0 at :math:`x = \theta` (PyTorch).
+
+    .. math::
+
+        f'(x) = \mathbb 1[x > \theta]
+    """
+    x = kit.floating(input, "input")
+    theta = kit.number(threshold, "threshold")
+    kit.number(value, "value")
+    return namespace(x).where(x > theta, 1.0, 0.0, like=x) * elementwise_upstream(x, grad_output)
+
+
+def hardshrink(input, lambd: float = 0.5):
+    r"""Hard shrinkage: zero inside :math:`[-\lambda, \lambda]`, the identity outside.
+
+    .. math::
+
+        f(x) = \begin{cases} x & |x| > \lambda \\ 0 & |x| \le \lambda \end{cases}
+
+    Parameters
+    ----------
+    input : array_like
+        Any shape.
+    lambd : float >= 0, default 0.5
+        :math:`\lambda` (PyTorch's spelling: ``lambda`` is a Python keyword).
+
+    Returns
+    -------
+    array
+        Shaped like ``input``.
+
+    Notes
+    -----
+    The proximal operator of the :math:`\ell_0` penalty (hard thresholding of wavelet
+    coefficients). It jumps at :math:`\pm\lambda`; the gradient there is 0 (PyTorch's
+    backward zeroes the closed interval). Keras: ``keras.activations.hard_shrink(x, threshold)``.
+
+    References
+    ----------
+    Donoho & Johnstone, "Ideal spatial adaptation by wavelet shrinkage", Biometrika 81(3), 1994.
+
+    Examples
+    --------
+    >>> import numpy as np, lossbook
+    >>> lossbook.hardshrink(np.array([-1.0, 0.3, 0.5, 0.7]))
+    array([-1. ,  0. ,  0. ,  0.7])
+    """
+    x = kit.floating(input, "input")
+    lambd = kit.number(lambd, "lambd", "[0, inf)")
+    return namespace(x).where(namespace(x).abs(x) > lambd, x, 0.0)
+
+
+def hardshrink_grad(input, lambd: float = 0.5, *, grad_output=None):
+    r"""Gradient (VJP) of :func:`hardshrink`; 0 at :math:`|x| = \lambda` (PyTorch).
+
+    .. math::
+
+        f'(x) = \mathbb 1[|x| > \lambda]
+    """
+    x = kit.floating(input, "input")
+    lambd = kit.number(lambd, "lambd", "[0, inf)")
+    xp = namespace(x)
+    return xp.where(xp.abs(x) > lambd, 1.0, 0.0, like=x) * elementwise_upstream(x, grad_output)
+
+
+def softshrink(input, lambd: float = 0.5):
+    r"""Soft shrinkage (soft thresholding): move :math:`x` towards 0 by :math:`\lambda`, stop at 0.
+
+    .. math::
+
+        f(x) = \operatorname{sign}(x)\,\max(|x| - \lambda, 0)
+
+    Parameters
+    ----------
+    input : array_like
+        Any shape.
+    lambd : float >= 0, default 0.5
+        :math:`\lambda`.
+
+    Returns
+    -------
+    array
+        Shaped like ``input``.
+
+    Notes
+    -----
+    The proximal operator of :math:`\lambda\lVert x\rVert_1` (the step of ISTA and the lasso).
+    Continuous; the gradient at the kinks :math:`\pm\lambda` is 0 (PyTorch).
+    Keras: ``keras.activations.soft_shrink(x, threshold)``.
+
+    References
+    ----------
+    Donoho, "De-noising by soft-thresholding", IEEE Trans. Inf. Theory 41(3), 1995.
+
+    Examples
+    --------
+    >>> import numpy as np, lossbook
+    >>> lossbook.softshrink(np.array([-1.0, 0.3, 0.7]))
+    array([-0.5,  0. ,  0.2])
+    """
+    x = kit.floating(input, "input")
+    lambd = kit.number(lambd, "lambd", "[0, inf)")
+    xp = namespace(x)
+    return xp.where(x > lambd, x - lambd, xp.where(x < -lambd, x + lambd, 0.0 * x))
+
+
+def softshrink_grad(input, lambd: float = 0.5, *, grad_output=None):
+    r"""Gradient (VJP) of :func:`softshrink`; 0 at :math:`|x| = \lambda` (PyTorch).
+
+    .. math::
+
+        f'(x) = \mathbb 1[|x| > \lambda]
+    """
+    x = kit.floating(input, "input")
+    lambd = kit.number(lambd, "lambd", "[0, inf)")
+    xp = namespace(x)
+    return xp.where(xp.abs(x) > lambd, 1.0, 0.0, like=x) * elementwise_upstream(x, grad_output)
+
+
+def tanhshrink(input):
+    r"""Tanh shrinkage: what :math:`\tanh` takes away from the identity.
+
+    .. math::
+
+        f(x) = x - \tanh(x)
+
+    Parameters
+    ----------
+    input : array_like
+        Any shape.
+
+    Returns
+    -------
+    array
+        Shaped like ``input``.
+
+    Notes
+    -----
+    Flat (cubic, :math:`x^3/3`) near 0 and :math:`x \mp 1` for large :math:`|x|`: a smooth
+    relative of :func:`softshrink` with :math:`\lambda = 1`. Keras: ``tanh_shrink``.
+
+    Examples
+    --------
+    >>> import numpy as np, lossbook
+    >>> lossbook.tanhshrink(np.array([0.0, 1.0]))
+    array([0.        , 0.23840584])
+    """
+    x = kit.floating(input, "input")
+    return x - namespace(x).tanh(x)
+
+
+def tanhshrink_grad(input, *, grad_output=None):
+    r"""Gradient (VJP) of :func:`tanhshrink`.
+
+    .. math::
+
+        f'(x) = 1 - (1 - \tanh^2 x) = \tanh^2 x
+    """
+    x = kit.floating(input, "input")
+    t = namespace(x).tanh(x)
+    return t * t * elementwise_upstream(x, grad_output)
+
+
+def _glu_halves(input, dim):
+    x = kit.floating(input, "input")
+    if x.ndim == 0:
+        raise ValueError("input must have at least one axis to split, got a scalar")
+    dim = kit.axis(dim, "dim", x.ndim)
+    if x.shape[dim] % 2:
+        raise ValueError(f"input's axis dim={dim} must have an even length to be halved, "
+                         f"got {x.shape[dim]}")
+    xp = namespace(x)
+    moved = xp.moveaxis(x, dim, -1)
+    h = moved.shape[-1] // 2
+    return x, xp, dim, moved[..., :h], moved[..., h:]
+
+
+def glu(input, dim: int = -1):
+    r"""Gated linear unit: the first half of ``input`` gated by the sigmoid of the second.
+
+    .. math::
+
+        \operatorname{glu}(a \,\|\, b) = a \odot \sigma(b)
+
+    Parameters
+    ----------
+    input : array_like
+        Split in two equal halves :math:`a, b` along ``dim`` (its length must be even).
+    dim : int, default -1
+        The axis that is halved.
+
+    Returns
+    -------
+    array
+        Shaped like ``input`` with ``dim`` halved.
+
+    Notes
+    -----
+    Keras's ``keras.activations.glu(x, axis=-1)`` is the same. The GLU variants of
+    transformers (SwiGLU, GeGLU) replace :math:`\sigma` by Swish or GELU.
+
+    References
+    ----------
+    Dauphin, Fan, Auli & Grangier, "Language Modeling with Gated Convolutional Networks",
+    ICML 2017, arXiv:1612.08083.
+
+    Examples
+    --------
+    >>> import numpy as np, lossbook
+    >>> lossbook.glu(np.array([2.0, -1.0, 0.0, 100.0]))
+    array([ 1., -1.])
+    """
+    x, xp, dim, a, b = _glu_halves(input, dim)
+    return xp.moveaxis(a * xp.sigmoid(b), -1, dim)
+
+
+def glu_grad(input, dim: int = -1, *, grad_output=None):
+    r"""Vector–Jacobian product of :func:`glu`, shaped like ``input`` (the two halves joined).
+
+    .. math::
+
+        \frac{\partial}{\partial a} = v \odot \sigma(b),\qquad
+        \frac{\partial}{\partial b} = v \odot a\,\sigma(b)\bigl(1 - \sigma(b)\bigr)
+    """
+    x, xp, dim, a, b = _glu_halves(input, dim)
+    s = xp.sigmoid(b)
+    if grad_output is None:
+        v = xp.ones_like(a)
+    else:
+        v = xp.moveaxis(elementwise_upstream(xp.moveaxis(a, -1, dim), grad_output), dim, -1)
+    return xp.moveaxis(xp.concatenate([v * s, v * a * s * (1.0 - s)], axis=-1), -1, dim)
+
+
+def softmin(input, dim: int = -1):
+    r"""Softmin: the softmax of the negated input, largest weight on the smallest entry.
+
+    .. math::
+
+        \operatorname{softmin}(z)_i = \frac{e^{-z_i}}{\sum_j e^{-z_j}}
+        = \operatorname{softmax}(-z)_i
+
+    Parameters
+    ----------
+    input : array_like
+        Any shape; normalised along ``dim``.
+    dim : int, default -1
+        PyTorch's ``F.softmin`` warns without an explicit ``dim``; here it defaults to the
+        last axis, as :func:`softmax` does.
+
+    Returns
+    -------
+    array
+        Shaped like ``input``; non-negative, summing to 1 along ``dim``.
+
+    Examples
+    --------
+    >>> import numpy as np, lossbook
+    >>> lossbook.softmin(np.array([0.0, np.log(3.0)]))
+    array([0.75, 0.25])
+    """
+    x = kit.floating(input, "input")
+    kit.axis(dim, "dim", max(x.ndim, 1))
+    return softmax(-x, dim)
+
+
+def softmin_grad(input, dim: int = -1, *, grad_output=None):
+    r"""Vector–Jacobian product of :func:`softmin` (the softmax VJP at :math:`-z`, negated).
+
+    .. math::
+
+        J^\top v = -\,s \odot \bigl(v - \langle v, s\rangle\bigr),\qquad s = \operatorname{softmin}(z)
+    """
+    x = kit.floating(input, "input")
+    kit.axis(dim, "dim", max(x.ndim, 1))
+    return -softmax_grad(-x, dim, grad_output=grad_output)
+
+
+_RRELU_LOWER, _RRELU_UPPER = 1.0 / 8.0, 1.0 / 3.0
+
+
+def _rrelu_slope(x, lower, upper, training, seed):
+    lower = kit.number(lower, "lower", "[0, inf)")
+    upper = kit.number(upper, "upper", "[0, inf)")
+    if upper < lower:
+        raise ValueError(f"upper must be at least lower, got lower={lower} and upper={upper}")
+    if not kit.flag(training, "training"):
+        return (lower + upper) / 2.0
+    if seed is None:
+        raise ValueError("seed must be an integer when training=True: the random slopes are "
+                         "drawn from numpy.random.default_rng(seed), so that rrelu and rrelu_grad "
+                         "see the same slopes")
+    seed = kit.number(seed, "seed", "[0, inf)", integer=True)
+    import numpy as np
+
+    return kit.cast_like(np.random.default_rng(seed).uniform(lower, upper, size=tuple(x.shape)), x,
+                         "slopes")
+
+
+def rrelu(input, lower: float = 1.0 / 8.0, upper: float = 1.0 / 3.0, training: bool = False, *,
+          seed: int | None = None):
+    r"""Randomised leaky ReLU; in evaluation mode the leaky ReLU of slope :math:`(l+u)/2`.
+
+    .. math::
+
+        f(x) = \begin{cases} x & x > 0 \\ a\,x & x \le 0 \end{cases},\qquad
+        a = \tfrac{l + u}{2}\ \text{(evaluation)},\quad a \sim U(l, u)\ \text{(training)}
+
+    Parameters
+    ----------
+    input : array_like
+        Any shape.
+    lower, upper : float, default 1/8 and 1/3
+        :math:`l \le u`, the range of the random slope (PyTorch's defaults).
+    training : bool, default False
+        ``False`` (PyTorch's functional default): the deterministic slope :math:`(l+u)/2`.
+        ``True``: one slope per element drawn from :math:`U(l, u)`.
+    seed : int, optional
+        Required with ``training=True``: the slopes are
+        ``numpy.random.default_rng(seed).uniform(lower, upper, input.shape)``, so that
+        :func:`rrelu_grad` can use the same ones. They are *not* PyTorch's random numbers:
+        PyTorch draws inside the kernel and keeps the slopes as a hidden ``noise`` buffer.
+
+    Returns
+    -------
+    array
+        Shaped like ``input``.
+
+    Notes
+    -----
+    RReLU is not PReLU (erratum ER18): PReLU's slope is learned, RReLU's is random during
+    training (a regulariser, like dropout) and fixed to the mean at test time.
+
+    References
+    ----------
+    Xu, Wang, Chen & Li, "Empirical Evaluation of Rectified Activations in Convolutional
+    Network", 2015, arXiv:1505.00853.
+
+    Examples
+    --------
+    >>> import numpy as np, lossbook
+    >>> lossbook.rrelu(np.array([-2.4, 1.0]))
+    array([-0.55,  1.  ])
+    """
+    x = kit.floating(input, "input")
+    a = _rrelu_slope(x, lower, upper, training, seed)
+    return namespace(x).where(x > 0, x, a * x)
+
+
+def rrelu_grad(input, lower: float = 1.0 / 8.0, upper: float = 1.0 / 3.0, training: bool = False,
+               *, seed: int | None = None, grad_output=None):
+    r"""Gradient (VJP) of :func:`rrelu`; the slope :math:`a` at 0 (PyTorch's leaky ReLU).
+
+    .. math::
+
+        f'(x) = \begin{cases} 1 & x > 0 \\ a & x \le 0 \end{cases}
+    """
+    x = kit.floating(input, "input")
+    a = _rrelu_slope(x, lower, upper, training, seed)
+    xp = namespace(x)
+    return xp.where(x > 0, 1.0, a * xp.ones_like(x)) * elementwise_upstream(x, grad_output)
+
+
+def logsumexp(input, dim: int = -1, keepdim: bool = False):
+    r"""Log-sum-exp along ``dim``, the smooth maximum, computed without overflow.
+
+    .. math::
+
+        \operatorname{LSE}(z) = \log\sum_j e^{z_j} = m + \log\sum_j e^{z_j - m},\qquad m = \max_j z_j
+
+    Parameters
+    ----------
+    input : array_like
+        Any shape with at least one axis.
+    dim : int, default -1
+        The axis reduced (one axis; ``torch.logsumexp`` requires it, here it defaults to the
+        last one as :func:`softmax` does).
+    keepdim : bool, default False
+        Keep ``dim`` with length 1.
+
+    Returns
+    -------
+    array
+        ``input``'s shape without ``dim`` (or with it of length 1).
+
+    Notes
+    -----
+    :math:`\max_j z_j \le \operatorname{LSE}(z) \le \max_j z_j + \log C`; its gradient is
+    :func:`softmax`. ``scipy.special.logsumexp`` and ``keras.ops.logsumexp`` are the same.
+
+    Examples
+    --------
+    >>> import numpy as np, lossbook
+    >>> float(lossbook.logsumexp(np.array([1000.0, 1000.0])))
+    1000.6931471805599
+    """
+    x = kit.floating(input, "input")
+    kit.has_ndim(x, "input", "at least one axis", at_least=1)
+    dim = kit.axis(dim, "dim", x.ndim)
+    keepdim = kit.flag(keepdim, "keepdim")
+    xp = namespace(x)
+    if x.shape[dim] == 0:            # an empty sum: log 0 = -inf, as in PyTorch
+        return xp.full_like(xp.sum(x, axis=dim, keepdims=keepdim), -float("inf"))
+    return xp.logsumexp(x, axis=dim, keepdims=keepdim)
+
+
+def logsumexp_grad(input, dim: int = -1, keepdim: bool = False, *, grad_output=None):
+    r"""Vector–Jacobian product of :func:`logsumexp`: the softmax times the incoming gradient.
+
+    .. math::
+
+        \frac{\partial\,\operatorname{LSE}(z)}{\partial z_i} = \operatorname{softmax}(z)_i
+    """
+    x = kit.floating(input, "input")
+    kit.has_ndim(x, "input", "at least one axis", at_least=1)
+    dim = kit.axis(dim, "dim", x.ndim)
+    keepdim = kit.flag(keepdim, "keepdim")
+    xp = namespace(x)
+    s = softmax(x, dim)               # empty when x is (and then so is the gradient)
+    if grad_output is None:
+        return s
+    shape = tuple(s.shape[:dim % x.ndim]) + ((1,) if keepdim else ()) + tuple(s.shape[dim % x.ndim + 1:])
+    g = xp.asarray(grad_output, like=x)
+    if tuple(g.shape) != shape:
+        raise ValueError(f"grad_output must have the shape of the output {shape}, got {tuple(g.shape)}")
+    if not keepdim:
+        g = xp.reshape(g, tuple(s.shape[:dim % x.ndim]) + (1,) + tuple(s.shape[dim % x.ndim + 1:]))
+    return s * g
+
+
+def _sparsemax_parts(x, dim):
+    """``(p, in_support)`` of sparsemax along ``dim`` (the sort-and-threshold algorithm)."""
+    import numpy as np
+
+    xp = namespace(x)
+    z = xp.moveaxis(x, dim, -1)
+    n = z.shape[-1]
+    zs = xp.sort_descending(z, axis=-1)
+    cs = xp.cumsum(zs, axis=-1)
+    k = xp.asarray(np.arange(1, n + 1), like=z)
+    # sorted entry k is in the support iff 1 + k z_(k) > z_(1) + ... + z_(k)
+    support = 1.0 + k * zs > cs
+    size = xp.sum(xp.where(support, 1.0, 0.0, like=z), axis=-1, keepdims=True)
+    tau = (xp.sum(xp.where(support, zs, 0.0 * zs), axis=-1, keepdims=True) - 1.0) / size
+    p = xp.maximum(z - tau, 0.0)
+    return xp.moveaxis(p, -1, dim), tau
+
+
+def sparsemax(input, dim: int = -1):
+    r"""Sparsemax: the Euclidean projection of the logits onto the probability simplex.
+
+    .. math::
+
+        \operatorname{sparsemax}(z) = \arg\min_{p\in\Delta}\lVert p - z\rVert^2,
+        \qquad \operatorname{sparsemax}(z)_i = \max(z_i - \tau(z), 0)
+
+    with the threshold :math:`\tau` chosen so that the entries sum to 1: sort
+    :math:`z_{(1)}\ge\dots\ge z_{(C)}`, let :math:`k(z)=\max\{k: 1 + k z_{(k)} > \sum_{j\le k}
+    z_{(j)}\}`, then :math:`\tau = (\sum_{j\le k(z)} z_{(j)} - 1)/k(z)`.
+
+    Parameters
+    ----------
+    input : array_like
+        Logits, any shape; the projection is along ``dim``.
+    dim : int, default -1
+        The class axis.
+
+    Returns
+    -------
+    array
+        Shaped like ``input``; non-negative, summing to 1 along ``dim``, with **exact zeros**
+        wherever :math:`z_i \le \tau`.
+
+    Notes
+    -----
+    Like :func:`softmax` it is invariant to adding a constant; unlike softmax it is
+    piecewise linear and reaches the simplex's faces: a logit more than the gap to the
+    threshold below the others gets probability exactly 0. For two classes
+    :math:`\operatorname{sparsemax}(t, 0)_1 = \operatorname{clip}((t+1)/2, 0, 1)`, the "hard
+    sigmoid" of :func:`sparse_sigmoid`. Keras 3: ``keras.activations.sparsemax(x, axis=-1)``.
+    Its loss is :func:`sparsemax_loss`.
+
+    References
+    ----------
+    Martins & Astudillo, "From Softmax to Sparsemax: A Sparse Model of Attention and
+    Multi-Label Classification", ICML 2016, arXiv:1602.02068.
+
+    Examples
+    --------
+    >>> import numpy as np, lossbook
+    >>> lossbook.sparsemax(np.array([1.0, 0.8, -1.0]))
+    array([0.6, 0.4, 0. ])
+    """
+    x = kit.floating(input, "input")
+    kit.has_ndim(x, "input", "at least one axis", at_least=1)
+    dim = kit.axis(dim, "dim", x.ndim)
+    if _empty_along(x, dim):
+        return namespace(x).zeros_like(x)
+    return _sparsemax_parts(x, dim)[0]
+
+
+def sparsemax_grad(input, dim: int = -1, *, grad_output=None):
+    r"""Vector–Jacobian product of :func:`sparsemax` (Martins & Astudillo 2016, eq. 12).
+
+    .. math::
+
+        J = \operatorname{diag}(s) - \frac{s s^\top}{|S(z)|},\qquad
+        J^\top v = s \odot \Bigl(v - \frac{\sum_{j\in S} v_j}{|S(z)|}\Bigr)
+
+    with :math:`s_i = \mathbb 1[p_i > 0]` the support indicator (the Jacobian is symmetric).
+    At a boundary point (:math:`z_i = \tau` exactly) the entry counts as outside the support,
+    the derivative from the side where it is 0.
+    """
+    x = kit.floating(input, "input")
+    kit.has_ndim(x, "input", "at least one axis", at_least=1)
+    dim = kit.axis(dim, "dim", x.ndim)
+    xp = namespace(x)
+    if _empty_along(x, dim):
+        elementwise_upstream(x, grad_output)
+        return xp.zeros_like(x)
+    p, _ = _sparsemax_parts(x, dim)
+    s = xp.where(p > 0, 1.0, 0.0, like=x)
+    v = elementwise_upstream(x, grad_output) * xp.ones_like(x)
+    mean_v = xp.sum(v * s, axis=dim, keepdims=True) / xp.sum(s, axis=dim, keepdims=True)
+    return s * (v - mean_v)
+
+
+def squareplus(input, b: float = 4.0):
+    r"""Squareplus (Barron 2021): a softplus-like curve made of a square root, no exponential.
+
+    .. math::
+
+        f(x) = \frac{x + \sqrt{x^2 + b}}{2}
+
+    Parameters
+    ----------
+    input : array_like
+        Any shape.
+    b : float >= 0, default 4.0
+        Curvature near 0: :math:`f(0) = \sqrt b/2`; ``b=0`` is :func:`relu`. Keras's default
+        is 4 too (``keras.activations.squareplus(x, b=4)``).
+
+    Returns
+    -------
+    array
+        Shaped like ``input``.
+
+    Notes
+    -----
+    For :math:`x < 0` it is computed as :math:`\tfrac{b}{2(\sqrt{x^2+b} - x)}` (the same
+    number without the cancellation of :math:`x + \sqrt{x^2+b}`).
+
+    References
+    ----------
+    Barron, "Squareplus: A Softplus-Like Algebraic Rectifier", 2021, arXiv:2112.11687.
+
+    Examples
+    --------
+    >>> import numpy as np, lossbook
+    >>> lossbook.squareplus(np.array([0.0, 1.5]))
+    array([1., 2.])
+    """
+    x = kit.floating(input, "input")
+    b = kit.number(b, "b", "[0, inf)")
+    xp = namespace(x)
+    r = xp.sqrt(x * x + b)
+    safe = xp.where(x < 0, r - x, 1.0 + 0.0 * x)
+    return xp.where(x < 0, 0.5 * b / safe, 0.5 * (x + r))
+
+
+def squareplus_grad(input, b: float = 4.0, *, grad_output=None):
+    r"""Gradient (VJP) of :func:`squareplus`; with ``b=0`` (ReLU) it is :math:`1/2` at 0.
+
+    .. math::
+
+        f'(x) = \frac12\Bigl(1 + \frac{x}{\sqrt{x^2 + b}}\Bigr)
+    """
+    x = kit.floating(input, "input")
+    b = kit.number(b, "b", "[0, inf)")
+    xp = namespace(x)
+    r = xp.sqrt(x * x + b)
+    ratio = xp.where(r > 0, x / xp.where(r > 0, r, 1.0 + 0.0 * r), 0.0 * x)
+    return 0.5 * (1.0 + ratio) * elementwise_upstream(x, grad_output)
+
+
+def sparse_plus(input):
+    r"""Sparse plus (Keras 3 / JAX): 0, then a parabola, then the identity; a :math:`C^1` ReLU.
+
+    .. math::
+
+        f(x) = \begin{cases} 0 & x \le -1 \\ \tfrac14 (x + 1)^2 & -1 < x < 1 \\ x & x \ge 1 \end{cases}
+
+    Parameters
+    ----------
+    input : array_like
+        Any shape.
+
+    Returns
+    -------
+    array
+        Shaped like ``input``.
+
+    Notes
+    -----
+    ``keras.activations.sparse_plus`` and ``jax.nn.sparse_plus``. It is exactly 0 for
+    :math:`x \le -1` (hence "sparse") and its derivative is :func:`sparse_sigmoid`. It is
+    the sparsemax "smooth maximum" of :math:`(x, 0)`,
+    :math:`\max_{p\in\Delta}\langle p, (x, 0)\rangle - \tfrac12\lVert p\rVert^2 + \tfrac12`,
+    as :func:`softplus` is the log-sum-exp of :math:`(x, 0)`.
+
+    Examples
+    --------
+    >>> import numpy as np, lossbook
+    >>> lossbook.sparse_plus(np.array([-2.0, 0.0, 2.0]))
+    array([0.  , 0.25, 2.  ])
+    """
+    x = kit.floating(input, "input")
+    xp = namespace(x)
+    c = xp.clip(x, -1.0, 1.0) + 1.0
+    return xp.where(x >= 1.0, x, 0.25 * c * c)
+
+
+def sparse_plus_grad(input, *, grad_output=None):
+    r"""Gradient (VJP) of :func:`sparse_plus`: :func:`sparse_sigmoid` (continuous, no convention).
+
+    .. math::
+
+        f'(x) = \tfrac12\operatorname{clip}(x + 1, 0, 2)
+    """
+    x = kit.floating(input, "input")
+    return 0.5 * namespace(x).clip(x + 1.0, 0.0, 2.0) * elementwise_upstream(x, grad_output)
+
+
+def sparse_sigmoid(input):
+    r"""Sparse sigmoid (Keras 3 / JAX): a linear ramp from 0 at -1 to 1 at 1, flat outside.
+
+    .. math::
+
+        f(x) = \tfrac12\operatorname{clip}(x + 1, 0, 2) =
+        \begin{cases} 0 & x \le -1 \\ \tfrac12(x + 1) & -1 < x < 1 \\ 1 & x \ge 1 \end{cases}
+
+    Parameters
+    ----------
+    input : array_like
+        Any shape.
+
+    Returns
+    -------
+    array
+        Shaped like ``input``.
+
+    Notes
+    -----
+    ``keras.activations.sparse_sigmoid`` and ``jax.nn.sparse_sigmoid``: the first entry of
+    the two-class :func:`sparsemax` of :math:`(x, 0)`, as the sigmoid is the first entry of
+    the softmax of :math:`(x, 0)`. It is :math:`(\operatorname{hardtanh}(x)+1)/2`,
+    not :func:`hardsigmoid` (whose ramp runs from -3 to 3). Gradient convention at
+    :math:`\pm1`: 0, as PyTorch's ``hardtanh``.
+
+    Examples
+    --------
+    >>> import numpy as np, lossbook
+    >>> lossbook.sparse_sigmoid(np.array([-2.0, 0.0, 0.5, 2.0]))
+    array([0.  , 0.5 , 0.75, 1.  ])
+    """
+    x = kit.floating(input, "input")
+    return 0.5 * namespace(x).clip(x + 1.0, 0.0, 2.0)
+
+
+def sparse_sigmoid_grad(input, *, grad_output=None):
+    r"""Gradient (VJP) of :func:`sparse_sigmoid`; 0 at :math:`x=\pm1` (``hardtanh``'s convention).
+
+    .. math::
+
+        f'(x) = \tfrac12\,\mathbb 1[-1 < x < 1]
+    """
+    x = kit.floating(input, "input")
+    xp = namespace(x)
+    return xp.where((x > -1.0) & (x < 1.0), 0.5, 0.0, like=x) * elementwise_upstream(x, grad_output)
+
+
 # --- registry entries -------------------------------------------------------------------
 def _unary(avoid=(0.0,), low=-4.0, high=4.0, **kwargs):
     """Example: one float64 array away from the kinks, plus fixed hyper-parameters."""
     return lambda seed: ((real(seed, (3, 5), low, high, avoid),), dict(kwargs))
+
+
+def _glu_example(seed):
+    if seed % 2:
+        return (real(seed, (4, 5), avoid=()),), {"dim": 0}
+    return (real(seed, (3, 6), avoid=()),), {}
+
+
+def _logsumexp_example(seed):
+    return (real(seed, (3, 5), avoid=()),), [{"dim": 1}, {"dim": 0, "keepdim": True}][seed % 2]
+
+
+def _sparsemax_example(seed, shape=(4, 5), gap=0.05):
+    """Logits whose every entry is at least ``gap`` from the threshold (away from the kinks),
+    with supports of several sizes."""
+    import numpy as np
+
+    generator = kit.rng(seed)
+    rows = []
+    while len(rows) < shape[0]:
+        z = generator.uniform(-1.5, 1.5, size=shape[1])
+        p, tau = _sparsemax_parts(z, -1)
+        if np.all(np.abs(z - tau) > gap):
+            rows.append(z)
+    return (np.stack(rows),), {}
 
 
 #: This module's part of the catalog; the registry enrols its SPECS under it.
@@ -1383,9 +2189,9 @@ SPECS = (
           in_seeds=False, params=(Param("approximate", "none", options=("none", "tanh")),)),
     _spec("mish", "A18", "Mish 函数", "torch.nn.functional.mish",
           "Misra, Mish, BMVC 2020, arXiv:1908.08681", chapter=_RECT, in_seeds=False),
-    _spec("hardswish", "A20", "硬 Swish 函数", "torch.nn.functional.hardswish",
+    _spec("hardswish", "A20", "硬 Swish 函数", "torch.nn.functional.hardswish; keras.activations.hard_silu",
           "Howard et al., Searching for MobileNetV3, ICCV 2019, arXiv:1905.02244",
-          chapter=_RECT, in_seeds=False,
+          chapter=_RECT, in_seeds=False, aliases=("hard_silu", "hard_swish"),
           example=_unary(avoid=(-3.0, 3.0), low=-5, high=5),
           kinks=(Kink((f64(-3.0),), {}, f64(0.0), "outer piece's slope at -3, as PyTorch 2.13"),
                  Kink((f64(3.0),), {}, f64(1.0), "outer piece's slope at 3, as PyTorch 2.13"))),
@@ -1401,6 +2207,55 @@ SPECS = (
     _spec("hardmax", "A9", "Hardmax(硬最大值)", "numpy.eye(C)[z.argmax(-1)]; ONNX Hardmax", chapter=_NORM,
           curve=None, example=_unary(avoid=())),
     _spec("logsigmoid", "A12", "对数 Sigmoid", "torch.nn.functional.logsigmoid; scipy.special.log_expit",
-          chapter=_NORM,
+          chapter=_NORM, aliases=("log_sigmoid",),
           in_seeds=False, example=_unary(avoid=(), low=-8, high=8)),
+    # --- A+: the rest of torch.nn.functional and Keras 3 (issue 17) ---
+    _spec("celu", "A+", "连续可微指数线性单元", "torch.nn.functional.celu; keras.activations.celu",
+          "Barron, Continuously Differentiable Exponential Linear Units, 2017, arXiv:1704.07483",
+          chapter=_RECT, in_seeds=False, params=(Param("alpha", 1.0, 0.1, 3.0),),
+          example=_unary(alpha=1.5),
+          kinks=(Kink((f64(0.0),), {}, f64(1.0), "1 at 0 from both sides: the derivative is continuous"),)),
+    _spec("threshold", "A+", "阈值函数", "torch.nn.functional.threshold; keras.activations.threshold",
+          chapter=_RECT, in_seeds=False,
+          params=(Param("threshold", 0.0, -2.0, 2.0), Param("value", 0.0, -2.0, 2.0)),
+          example=_unary(avoid=(0.3,), threshold=0.3, value=-1.5),
+          kinks=(Kink((f64([0.3, 0.31]),), {"threshold": 0.3, "value": -1.5}, f64([0.0, 1.0]),
+                      "0 at x = threshold (PyTorch's backward tests x > threshold)"),)),
+    _spec("hardshrink", "A+", "硬收缩函数", "torch.nn.functional.hardshrink; keras.activations.hard_shrink",
+          "Donoho & Johnstone, Biometrika 1994", chapter=_RECT, in_seeds=False,
+          params=(Param("lambd", 0.5, 0.0, 2.0),), example=_unary(avoid=(-0.7, 0.7), lambd=0.7),
+          kinks=(Kink((f64([-0.5, 0.5]),), {}, f64([0.0, 0.0]), "0 at |x| = lambd (PyTorch)"),)),
+    _spec("softshrink", "A+", "软收缩函数", "torch.nn.functional.softshrink; keras.activations.soft_shrink",
+          "Donoho, IEEE Trans. Inf. Theory 1995", chapter=_RECT, in_seeds=False,
+          params=(Param("lambd", 0.5, 0.0, 2.0),), example=_unary(avoid=(-0.7, 0.7), lambd=0.7),
+          kinks=(Kink((f64([-0.5, 0.5]),), {}, f64([0.0, 0.0]), "0 at |x| = lambd (PyTorch)"),)),
+    _spec("tanhshrink", "A+", "Tanh 收缩函数", "torch.nn.functional.tanhshrink; keras.activations.tanh_shrink",
+          chapter=_SAT, in_seeds=False, example=_unary(avoid=())),
+    _spec("glu", "A+", "门控线性单元", "torch.nn.functional.glu; keras.activations.glu",
+          "Dauphin, Fan, Auli & Grangier, ICML 2017, arXiv:1612.08083", chapter=_SAT,
+          in_seeds=False, curve=None, example=_glu_example),
+    _spec("softmin", "A+", "Softmin 函数", "torch.nn.functional.softmin; scipy.special.softmax(-z)",
+          chapter=_NORM, in_seeds=False, curve=None, example=_unary(avoid=(), dim=0)),
+    _spec("rrelu", "A+", "随机修正线性单元", "torch.nn.functional.rrelu; evaluation mode, training=False",
+          "Xu, Wang, Chen & Li, Empirical Evaluation of Rectified Activations, 2015, arXiv:1505.00853",
+          chapter=_RECT, in_seeds=False,
+          params=(Param("lower", 1.0 / 8.0, 0.0, 0.5), Param("upper", 1.0 / 3.0, 0.0, 0.5)),
+          example=_unary(lower=0.1, upper=0.4),
+          kinks=(Kink((f64(0.0),), {}, f64((1.0 / 8.0 + 1.0 / 3.0) / 2.0),
+                      "the slope (lower + upper) / 2 at 0 (PyTorch's leaky ReLU in evaluation mode)"),)),
+    _spec("logsumexp", "A+", "对数-求和-指数", "torch.logsumexp; scipy.special.logsumexp",
+          chapter=_NORM, in_seeds=False, curve=None, example=_logsumexp_example),
+    _spec("sparsemax", "A+", "Sparsemax(稀疏最大值)", "none in torch (keras.activations.sparsemax)",
+          "Martins & Astudillo, From Softmax to Sparsemax, ICML 2016, arXiv:1602.02068",
+          chapter=_NORM, in_seeds=False, curve=None, example=_sparsemax_example),
+    _spec("squareplus", "A+", "Squareplus 函数", "keras.activations.squareplus (no torch function)",
+          "Barron, Squareplus: A Softplus-Like Algebraic Rectifier, 2021, arXiv:2112.11687",
+          chapter=_RECT, in_seeds=False, params=(Param("b", 4.0, 0.0, 16.0),),
+          example=_unary(avoid=(), b=2.5)),
+    _spec("sparse_plus", "A+", "稀疏 Softplus", "keras.activations.sparse_plus; jax.nn.sparse_plus",
+          chapter=_RECT, in_seeds=False, example=_unary(avoid=(-1.0, 1.0), low=-3, high=3)),
+    _spec("sparse_sigmoid", "A+", "稀疏 Sigmoid", "keras.activations.sparse_sigmoid; jax.nn.sparse_sigmoid",
+          chapter=_SAT, in_seeds=False, example=_unary(avoid=(-1.0, 1.0), low=-3, high=3),
+          kinks=(Kink((f64([-1.0, 1.0]),), {}, f64([0.0, 0.0]),
+                      "0 at x = -1 and x = 1 (the convention of PyTorch's hardtanh)"),)),
 )

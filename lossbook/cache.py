@@ -391,7 +391,7 @@ def _read(path: pathlib.Path):
     return joblib.load(io.BytesIO(data))
 
 
-def memoize(function=None, *, name: str | None = None, rng: bool = True):
+def memoize(function=None, *, name: str | None = None, rng: bool = False):
     """Memoise ``function`` on disk, keyed by its code, arguments, environment and random state.
 
     Use as ``@memoize`` or ``@memoize(name="learning_slowdown")``.
@@ -402,10 +402,13 @@ def memoize(function=None, *, name: str | None = None, rng: bool = True):
         A pure function defined in a module of a package (e.g. ``lossbook.experiments``).
     name : str, optional
         The entry directory under :func:`location`; default ``<module>.<qualname>``.
-    rng : bool, default True
-        Key on the global random states before the call and restore, on a hit, those the
-        call left behind. ``False`` for functions that use only generators they create
-        from their arguments (the entry is then shared by callers in any random state).
+    rng : bool, default False
+        Key on the global random states (Python's, NumPy's, torch's) before the call and
+        restore, on a hit, those the call left behind: for a function that draws from them.
+        Off by default, for functions that seed what they use from their arguments (every
+        lossbook experiment): Python and NumPy seed their global generators from the
+        operating system at start-up, so a key that includes them never matches in a new
+        process, and every build would recompute.
 
     Returns
     -------

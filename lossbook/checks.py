@@ -325,6 +325,7 @@ _MEAN_DIVIDES_BY = {
     "weighted": "the total weight of the samples (their number without class weights; ignored ones do not count)",
     "root": "the number of elements before the square root",
     "anchors": "the number of anchors with a positive (anchors without one do not count)",
+    "target_length": "each sequence's target length first, then the batch size",
 }
 
 

@@ -21,7 +21,8 @@ from types import ModuleType
 
 from . import activations
 from ._spec import Curve, Family, Kink, Param, Spec
-from .losses import boxes, contrastive, embedding, imbalance, information, margin, overlap, regression
+from .losses import (boxes, contrastive, embedding, generative, imbalance, information, margin, overlap,
+                     regression, sequence)
 
 __all__ = ["REGISTRY", "FAMILY_MODULES", "FAMILIES", "Spec", "Param", "Kink", "Curve", "Family",
            "get", "names", "build"]
@@ -42,7 +43,7 @@ def _extra_families() -> tuple[ModuleType, ...]:
 #: The family modules in catalog order, the only list of them (plus any named by
 #: ``LOSSBOOK_EXTRA_FAMILIES``, see the module docstring).
 FAMILY_MODULES: tuple[ModuleType, ...] = (activations, information, margin, imbalance, regression,
-                                          overlap, boxes, embedding, contrastive) + _extra_families()
+                                          overlap, boxes, embedding, contrastive, sequence, generative) + _extra_families()
 
 
 def build(modules=FAMILY_MODULES) -> tuple[dict[str, Family], dict[str, Spec]]:

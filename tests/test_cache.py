@@ -48,7 +48,7 @@ def run(x, repeat=1):
     return [train.step(x) + helper()] * repeat
 
 
-@memoize
+@memoize(rng=True)
 def noisy(n):
     return np.random.rand(n)
 '''
@@ -180,6 +180,21 @@ def test_the_random_state_is_keyed_and_replayed(pkg):
     np.random.seed(1)
     exp.noisy(3)
     assert exp.noisy.last_call.cached is False   # another random state, another entry
+
+
+def test_a_new_process_is_served_from_the_cache(pkg, tmp_path):
+    import os
+    import subprocess
+
+    exp, _ = pkg
+    script = (f"import {exp.__name__} as exp; exp.run(3); "
+              "print(exp.run.last_call.cached)")
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(tmp_path / "src"), *sys.path])}
+    seen = [subprocess.run([sys.executable, "-c", script], env=env, capture_output=True, text=True,
+                           check=True).stdout.strip() for _ in range(2)]
+    # Python and NumPy seed their global generators from the OS: keyed on them, the
+    # second process would miss
+    assert seen == ["False", "True"]
 
 
 def test_location_and_clear(pkg, tmp_path, monkeypatch):

@@ -294,3 +294,49 @@ def test_kl_div_refuses_the_seed_example():
     a, b = rng.normal(size=(3, 5)), rng.normal(size=(3, 5))
     with pytest.raises(ValueError, match="log-probabilities|probabilities"):
         lossbook.kl_div(a, b)
+
+
+# --- a logit of -inf is a probability of 0 (issue 14 item 1) -----------------------------------
+def _with_minus_inf(spec):
+    args, kwargs = spec.example(0)
+    x = np.array(args[0], dtype=np.float64).copy()
+    t = np.asarray(args[1])
+    for i in range(len(x)):               # a wrong class of every sample cannot occur
+        x[i, (int(t[i]) + 1) % x.shape[1]] = -np.inf
+    return x, args[1:], kwargs
+
+
+@pytest.mark.parametrize("backend", ["numpy", "torch"])
+def test_cross_entropy_and_nll_with_minus_inf_match_pytorch(backend):
+    import torch
+    import torch.nn.functional as F
+
+    z = np.array([[0.0, -np.inf, 1.0], [2.0, 0.5, -np.inf]])
+    y = np.array([0, 1])
+    cast = (lambda a: torch.tensor(a)) if backend == "torch" else (lambda a: a)
+    assert float(lossbook.cross_entropy(cast(z[:1]), cast(y[:1]))) == pytest.approx(1.3132616875182228, abs=1e-12)
+    zt = torch.tensor(z, requires_grad=True)
+    expected = F.cross_entropy(zt, torch.tensor(y))
+    expected.backward()
+    assert float(lossbook.cross_entropy(cast(z), cast(y))) == pytest.approx(float(expected), abs=1e-12)
+    np.testing.assert_allclose(np.asarray(lossbook.cross_entropy_grad(cast(z), cast(y))), zt.grad.numpy(),
+                               atol=1e-12)
+    log_p = np.array([[np.log(0.5), -np.inf, np.log(0.5)],
+                      [-np.inf, 0.0, -np.inf]])
+    lt = torch.tensor(log_p, requires_grad=True)
+    ref = F.nll_loss(lt, torch.tensor([0, 1]))
+    ref.backward()
+    assert float(lossbook.nll_loss(cast(log_p), cast(np.array([0, 1])))) == pytest.approx(float(ref), abs=1e-12)
+    np.testing.assert_allclose(np.asarray(lossbook.nll_loss_grad(cast(log_p), cast(np.array([0, 1])))),
+                               lt.grad.numpy(), atol=1e-12)
+
+
+@pytest.mark.parametrize("name", ["cross_entropy", "softmax_focal_loss", "poly1_loss", "class_balanced_loss"])
+def test_losses_on_softmax_take_the_limit_of_a_minus_inf_logit(name):
+    spec = lossbook.REGISTRY[name]
+    x, rest, kwargs = _with_minus_inf(spec)
+    limit = np.where(np.isinf(x), -1e4, x)   # exp(-1e4 - max) is exactly 0 in float64
+    value, grad = spec.value(x, *rest, **kwargs), spec.grad(x, *rest, **kwargs)
+    assert np.isfinite(value) and np.isfinite(grad).all()
+    assert float(value) == pytest.approx(float(spec.value(limit, *rest, **kwargs)), abs=1e-12)
+    np.testing.assert_allclose(grad, spec.grad(limit, *rest, **kwargs), atol=1e-12)

@@ -345,10 +345,21 @@ def test_dim_is_checked_alike_by_the_value_and_the_gradient(name, bad):
 def test_a_normalising_map_of_an_empty_tensor_is_empty_as_in_torch(name, shape, dim):
     import torch
 
+    import torch.nn.functional as F
+
     spec = lossbook.REGISTRY[name]
     x = np.zeros(shape)
-    torch_fn = {"softmax": torch.softmax, "log_softmax": torch.log_softmax}.get(name, torch.softmax)
-    expected = tuple(torch_fn(torch.zeros(shape), dim=dim).shape)
-    assert spec.value(x, dim=dim).shape == expected
-    assert spec.value(torch.zeros(shape, dtype=torch.float64), dim=dim).shape == expected
-    assert spec.grad(x, dim=dim, grad_output=np.zeros(shape)).shape == expected
+    # PyTorch's function, or one with the same output shape (hardmax and sparsemax: softmax's)
+    reference = {"log_softmax": torch.log_softmax, "softmin": F.softmin,
+                 "logsumexp": torch.logsumexp, "glu": F.glu}.get(name, torch.softmax)
+    try:
+        expected = reference(torch.zeros(shape, dtype=torch.float64), dim=dim)
+    except RuntimeError:                       # e.g. glu of an odd length: we refuse it too
+        with pytest.raises(ValueError, match="input"):
+            spec.value(x, dim=dim)
+        return
+    value = spec.value(x, dim=dim)
+    assert value.shape == tuple(expected.shape)
+    np.testing.assert_array_equal(value, expected.numpy())        # e.g. -inf for logsumexp
+    assert spec.value(torch.zeros(shape, dtype=torch.float64), dim=dim).shape == tuple(expected.shape)
+    assert spec.grad(x, dim=dim, grad_output=np.zeros(tuple(expected.shape))).shape == shape

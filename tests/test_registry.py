@@ -286,6 +286,17 @@ def test_reductions_consistent(name):
         return
     assert_close(total, np.sum(none), rtol=1e-12, atol=1e-12, what="sum == none.sum()")
     assert abs(float(mean)) > 1e-8, "choose an example with a non-zero mean"
+    if spec.reduction_kind == "target_length":  # CTC: each element divided by its own length
+        w = spec.extra["mean_weights"](args, kwargs)
+        assert not np.allclose(w, w.flat[0]), "choose an example whose weights differ"
+        assert_close(mean, np.sum(w * none), rtol=1e-12, what="mean == sum(w * none)")
+        g_none = spec.grads(*args, reduction="none", grad_output=np.ones(np.shape(none)), **kwargs)
+        g_weighted = spec.grads(*args, reduction="none", grad_output=w, **kwargs)
+        for a, b, c, d in zip(g_none, spec.grads(*args, reduction="sum", **kwargs),
+                              spec.grads(*args, reduction="mean", **kwargs), g_weighted):
+            assert_close(a, b, rtol=1e-12, atol=1e-14, what="grad(none, ones) == grad(sum)")
+            assert_close(c, d, rtol=1e-12, atol=1e-14, what="grad(mean) == grad(none, w)")
+        return
     denominator = float(total) / float(mean)
     if spec.reduction_kind == "elementwise":
         assert denominator == pytest.approx(np.size(none), rel=1e-12), "'mean' divides by the element count"

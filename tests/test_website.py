@@ -235,7 +235,8 @@ def _errata_tables():
 def test_chapters_errata_tables_come_from_the_records():
     tables = _errata_tables()
     assert {chapter for chapter, _, _ in tables} == {"activations_saturating", "activations_rectifiers",
-                                                     "information_theory", "margin_losses", "regression"}
+                                                     "information_theory", "margin_losses", "regression",
+                                                     "overlap_losses"}
     toc = toc_docnames()
     for chapter, ids, kwargs in tables:
         rows = _parse_table(errata_table(*ids, toc=toc, **kwargs).data)

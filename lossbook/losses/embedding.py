@@ -23,8 +23,10 @@ __all__: list[str] = [
     "cosine_embedding_loss", "cosine_embedding_loss_grad",
     "angular_margin_logits", "combined_margin_loss", "combined_margin_loss_grad", "arcface_loss", "arcface_loss_grad",
     "cosface_loss", "cosface_loss_grad", "sphereface_loss", "sphereface_loss_grad",
-    "ge2e_loss", "ge2e_loss_grad", "circle_loss", "circle_loss_grad",
+    "ge2e_loss", "ge2e_loss_grad", "ge2e_similarity", "circle_loss", "circle_loss_grad",
     "supervised_contrastive_loss", "supervised_contrastive_loss_grad",
+    "triplet_margin_with_distance_loss", "triplet_margin_with_distance_loss_grad",
+    "cosine_similarity_loss", "cosine_similarity_loss_grad",
 ]
 
 
@@ -1384,6 +1386,35 @@ def ge2e_loss_grad(input, w, b, *, variant: str = "softmax", reduction: str = "m
     return grad, xp.asarray(xp.reshape(grad_w, ()), like=e), xp.asarray(xp.reshape(grad_b, ()), like=e)
 
 
+def ge2e_similarity(input, w, b):
+    r"""The similarity matrix of :func:`ge2e_loss`: :math:`S_{ji,k}` for every utterance
+    (row :math:`jM+i`) and speaker (column :math:`k`), own speaker against the exclusive
+    centroid :math:`c_j^{(-i)}` (for figures; the loss of row :math:`jM+i` is the
+    cross-entropy of that row with target :math:`j`).
+
+    Parameters
+    ----------
+    input, w, b
+        As in :func:`ge2e_loss`.
+
+    Returns
+    -------
+    array, shape (N·M, N)
+
+    Examples
+    --------
+    >>> import numpy as np, lossbook
+    >>> e = np.array([[[1.0, 0.0], [1.0, 0.0]], [[0.0, 1.0], [0.0, 1.0]]])
+    >>> lossbook.ge2e_similarity(e, 2.0, -1.0)
+    array([[ 1., -1.],
+           [ 1., -1.],
+           [-1.,  1.],
+           [-1.,  1.]])
+    """
+    e, w, b, xp = _ge2e_args(input, w, b, "softmax", "none")
+    return w * _ge2e_terms(e, w, b, "softmax", xp)[2][-1] + b
+
+
 # --- beyond the catalog: circle loss and supervised contrastive loss ----------------------
 def _labelled_batch_args(input, target, reduction, **numbers):
     """Embeddings (B, d) without zero rows, labels (B,) in [0, B), positive numbers."""
@@ -1624,6 +1655,226 @@ def circle_loss_grad(input, target, *, m: float = 0.25, gamma: float = 256.0,
     return ga + gb
 
 
+
+# --- H+: the rest of PyTorch's and Keras's embedding losses (issue 17) -------------------
+def _squared_euclidean(x1, x2):
+    """:math:`\\lVert x_1 - x_2\\rVert^2` per row: an example ``distance_function`` (NumPy or torch)."""
+    return ((x1 - x2) ** 2).sum(-1)
+
+
+def _squared_euclidean_grad(x1, x2, grad_output):
+    """Its VJP: ``(2 (x1 - x2) g, -2 (x1 - x2) g)``, the ``distance_grad`` that goes with it."""
+    d = 2.0 * (x1 - x2) * grad_output[:, None]
+    return d, -d
+
+
+def _twdl_args(anchor, positive, negative, distance_function, distance_grad, margin, swap,
+               reduction, need_grad):
+    margin = kit.number(margin, "margin", "(0, inf)")
+    a, pos, neg, xp, _, _, _ = _triplet_args(anchor, positive, negative, margin, 2.0, 0.0, swap,
+                                              False, reduction)
+    if distance_function is not None and not callable(distance_function):
+        raise TypeError(f"distance_function must be None or a callable (x1, x2) -> distances, "
+                        f"got {type(distance_function).__name__}")
+    if need_grad and distance_function is not None and not callable(distance_grad):
+        raise ValueError("distance_grad must be given with a custom distance_function: a callable "
+                         "(x1, x2, grad_output) -> (grad_x1, grad_x2), the VJP of the distance "
+                         "(lossbook differentiates by hand, not by autograd)")
+    return a, pos, neg, xp, margin
+
+
+def _distances(f, x1, x2, xp, name):
+    d = f(x1, x2)
+    if not (kit.is_torch(d) == kit.is_torch(x1)) or tuple(d.shape) != (x1.shape[0],):
+        raise ValueError(f"distance_function must return one distance per row, shape "
+                         f"({x1.shape[0]},), of the inputs' kind; got {getattr(d, 'shape', d)!r} "
+                         f"for d({name})")
+    return d
+
+
+def triplet_margin_with_distance_loss(anchor, positive, negative, *, distance_function=None,
+                                      distance_grad=None, margin: float = 1.0, swap: bool = False,
+                                      reduction: str = "mean"):
+    r"""Triplet margin loss with any distance, PyTorch's ``triplet_margin_with_distance_loss``.
+
+    .. math::
+
+        \ell_i = \max\bigl(0,\ m + d(a_i, p_i) - d(a_i, n_i)\bigr),\qquad
+        d = \texttt{distance\_function}\ \ (\text{default } \lVert x - y + 10^{-6}\rVert_2)
+
+    Parameters
+    ----------
+    anchor, positive, negative : array_like, shape (B, d)
+        The triplets' embeddings.
+    distance_function : callable, optional
+        ``(x1, x2) -> (B,)`` distances, for NumPy arrays or torch tensors as given. ``None``:
+        PyTorch's ``pairwise_distance`` (:math:`p=2`, :math:`\varepsilon=10^{-6}`), i.e.
+        :func:`triplet_margin_loss` with its defaults.
+    distance_grad : callable, optional
+        Required by :func:`triplet_margin_with_distance_loss_grad` with a custom
+        ``distance_function``: its VJP ``(x1, x2, grad_output) -> (grad_x1, grad_x2)``.
+        The value function ignores it.
+    margin : float > 0, default 1.0
+        :math:`m` (PyTorch refuses :math:`m \le 0`).
+    swap : bool, default False
+        Use :math:`\min(d(a,n), d(p,n))` as the negative distance (Balntas et al. 2016).
+    reduction : {'mean', 'sum', 'none'}, default 'mean'
+
+    Returns
+    -------
+    array
+
+    Notes
+    -----
+    The gradient is hand-derived as everywhere in lossbook: for the default distance it is
+    :func:`triplet_margin_loss_grad`'s; for a custom one the chain rule through the hinge and
+    the min, with the distance's own VJP supplied as ``distance_grad`` (we do not call
+    autograd). The hinge's kink passes the gradient (``clamp_min``), and a tie in the swap's
+    min splits it in halves (``torch.minimum``).
+
+    Examples
+    --------
+    >>> import numpy as np, lossbook
+    >>> a, p, n = np.array([[0.0, 0.0]]), np.array([[0.3, 0.4]]), np.array([[0.6, 0.8]])
+    >>> sq = lambda x, y: ((x - y) ** 2).sum(-1)
+    >>> round(float(lossbook.triplet_margin_with_distance_loss(a, p, n, distance_function=sq)), 12)
+    0.25
+    """
+    a, pos, neg, xp, margin = _twdl_args(anchor, positive, negative, distance_function,
+                                         distance_grad, margin, swap, reduction, False)
+    if distance_function is None:
+        return triplet_margin_loss(a, pos, neg, margin=margin, swap=swap, reduction=reduction)
+    d_neg = _distances(distance_function, a, neg, xp, "anchor, negative")
+    if swap:
+        d_neg = xp.minimum(d_neg, _distances(distance_function, pos, neg, xp, "positive, negative"))
+    d_pos = _distances(distance_function, a, pos, xp, "anchor, positive")
+    return reduce(xp.maximum(margin + d_pos - d_neg, 0.0), reduction)
+
+
+def triplet_margin_with_distance_loss_grad(anchor, positive, negative, *, distance_function=None,
+                                           distance_grad=None, margin: float = 1.0,
+                                           swap: bool = False, reduction: str = "mean",
+                                           grad_output=None):
+    r"""Gradients (VJP) of :func:`triplet_margin_with_distance_loss` for the three inputs.
+
+    .. math::
+
+        \frac{\partial\ell}{\partial a} = g\,\partial_1 d(a,p) - g\,w\,\partial_1 d(a,n),\quad
+        \frac{\partial\ell}{\partial p} = g\,\partial_2 d(a,p) - g(1-w)\,\partial_1 d(p,n),\quad
+        \frac{\partial\ell}{\partial n} = -g\,w\,\partial_2 d(a,n) - g(1-w)\,\partial_2 d(p,n)
+
+    with :math:`g = \mathbb 1[m + d_{ap} - d_{an}' \ge 0]` times the upstream gradient,
+    :math:`w = 1` without ``swap`` (else 1, 1/2 or 0 as :math:`d(a,n)` is below, equal to or
+    above :math:`d(p,n)`), and :math:`\partial_k d` the VJP ``distance_grad`` supplies.
+    """
+    a, pos, neg, xp, margin = _twdl_args(anchor, positive, negative, distance_function,
+                                         distance_grad, margin, swap, reduction, True)
+    if distance_function is None:
+        return triplet_margin_loss_grad(a, pos, neg, margin=margin, swap=swap,
+                                        reduction=reduction, grad_output=grad_output)
+    d_pos = _distances(distance_function, a, pos, xp, "anchor, positive")
+    d_an = _distances(distance_function, a, neg, xp, "anchor, negative")
+    one = xp.ones_like(d_an)
+    if swap:
+        d_pn = _distances(distance_function, pos, neg, xp, "positive, negative")
+        w = xp.where(d_an < d_pn, one, xp.where(d_an > d_pn, 0.0 * one, 0.5 * one))
+        d_neg = xp.minimum(d_an, d_pn)
+    else:
+        w, d_neg = one, d_an
+    z = margin + d_pos - d_neg
+    g = upstream(z, reduction, grad_output) * xp.where(z >= 0, one, 0.0 * one)
+    ga, gp = distance_grad(a, pos, g)
+    ga_n, gn = distance_grad(a, neg, -g * w)
+    ga, gn = ga + ga_n, gn
+    if swap:
+        gp_s, gn_s = distance_grad(pos, neg, -g * (1.0 - w))
+        gp, gn = gp + gp_s, gn + gn_s
+    return ga, gp, gn
+
+
+def _cosine_rows(input, target, dim, eps, reduction):
+    x, t = kit.pair(input, target, dtype=True, reduction=reduction)
+    kit.has_ndim(x, "input", "at least one axis", at_least=1)
+    dim = kit.axis(dim, "dim", x.ndim)
+    eps = kit.number(eps, "eps", "(0, inf)")
+    xp = namespace(x)
+    nx = xp.sqrt(xp.sum(x * x, axis=dim, keepdims=True))
+    nt = xp.sqrt(xp.sum(t * t, axis=dim, keepdims=True))
+    nxc, ntc = xp.maximum(nx, eps), xp.maximum(nt, eps)
+    cos = xp.sum(x * t, axis=dim, keepdims=True) / (nxc * ntc)
+    return x, t, dim, nx, nxc, ntc, cos, xp
+
+
+def cosine_similarity_loss(input, target, *, dim: int = -1, eps: float = 1e-8,
+                           reduction: str = "mean"):
+    r"""Keras's ``cosine_similarity`` loss: minus the cosine between prediction and target.
+
+    .. math::
+
+        \ell_n = -\cos(\hat y_n, y_n) = -\frac{\langle \hat y_n, y_n\rangle}
+        {\max(\lVert\hat y_n\rVert, \varepsilon)\,\max(\lVert y_n\rVert, \varepsilon)}
+
+    Parameters
+    ----------
+    input : array_like
+        Predictions :math:`\hat y` (Keras's ``y_pred``).
+    target : array_like
+        Targets :math:`y`, shaped like ``input``.
+    dim : int, default -1
+        The axis along which the vectors lie (Keras's ``axis``).
+    eps : float > 0, default 1e-8
+        Lower bound of each norm, as ``torch.nn.functional.cosine_similarity``.
+    reduction : {'mean', 'sum', 'none'}, default 'mean'
+        Over the vectors (``'none'`` drops ``dim``).
+
+    Returns
+    -------
+    array
+
+    Notes
+    -----
+    In :math:`[-1, 1]`, -1 when the prediction points along the target; lengths do not
+    matter. It is ``-F.cosine_similarity(input, target, dim, eps)`` in PyTorch, whose
+    cosine-based loss :func:`cosine_embedding_loss` is a different one (pairs with
+    :math:`\pm1` labels, :math:`1-\cos`). Keras's argument order is ``(y_true, y_pred)``; its
+    norm guard differs (:math:`\sqrt{\max(\lVert y\rVert^2, 10^{-7})}` in Keras 2, zero
+    norms replaced by 1 in Keras 3), so the numbers agree for every vector whose norm is
+    above both guards.
+
+    Examples
+    --------
+    >>> import numpy as np, lossbook
+    >>> y_true = np.array([[0.0, 1.0], [1.0, 1.0], [1.0, 1.0]])
+    >>> y_pred = np.array([[1.0, 0.0], [1.0, 1.0], [-1.0, -1.0]])
+    >>> lossbook.cosine_similarity_loss(y_pred, y_true, reduction="none").round(12)
+    array([-0., -1.,  1.])
+    """
+    x, t, dim, nx, nxc, ntc, cos, xp = _cosine_rows(input, target, dim, eps, reduction)
+    return reduce(-xp.squeeze(cos, dim), reduction)
+
+
+def cosine_similarity_loss_grad(input, target, *, dim: int = -1, eps: float = 1e-8,
+                                reduction: str = "mean", grad_output=None):
+    r"""Gradient (VJP) of :func:`cosine_similarity_loss` with respect to ``input``.
+
+    .. math::
+
+        \frac{\partial\ell_n}{\partial\hat y_n} = -\frac{y_n}{\bar n_{\hat y}\,\bar n_y}
+        + \cos(\hat y_n, y_n)\,\frac{\hat y_n}{\lVert\hat y_n\rVert\,\bar n_{\hat y}},
+        \qquad \bar n = \max(\lVert\cdot\rVert, \varepsilon)
+
+    The second term keeps :math:`\lVert\hat y\rVert` (not the clamped norm) in its
+    denominator, as PyTorch's kernel does (it clamps the norms under ``no_grad``); for norms
+    above :math:`\varepsilon` this is the familiar :math:`-(\hat y_\perp\text{ part})/\lVert\hat y\rVert`.
+    """
+    x, t, dim, nx, nxc, ntc, cos, xp = _cosine_rows(input, target, dim, eps, reduction)
+    up = upstream(xp.squeeze(cos, dim), reduction, grad_output)
+    shape = list(x.shape)
+    shape[dim] = 1
+    up = xp.reshape(up, tuple(shape))
+    return (-t / (nxc * ntc) + cos * x / (nx * nxc)) * up
+
+
 # --- registry entries -------------------------------------------------------------------
 #: This module's part of the catalog; the registry enrols its SPECS under it.
 FAMILY = Family(key="embedding", title="Metric-learning and embedding losses", part="H",
@@ -1685,6 +1936,34 @@ def _triplet_example(seed):
     positive = a + d_ap[:, None] * _unit_rows(generator, 6, 4)
     negative = a + d_an[:, None] * _unit_rows(generator, 6, 4)
     return (a, positive, negative), {}
+
+
+def _twdl_example(seed):
+    """Triplets for the default distance, with swap, and with the squared Euclidean distance;
+    a margin chosen so that every hinge (and the swap's min) stays away from its kink."""
+    (a, p, n), _ = _triplet_example(seed)
+    case = seed % 3
+    sq = lambda x, y: ((x - y) ** 2).sum(-1)
+    eu = lambda x, y: np.sqrt(((x - y + 1e-6) ** 2).sum(-1))
+    dist = sq if case == 2 else eu
+    d_ap, d_an, d_pn = dist(a, p), dist(a, n), dist(p, n)
+    d_neg = np.minimum(d_an, d_pn) if case == 1 else d_an
+    for margin in (1.0, 1.3, 0.7, 1.6, 0.4, 2.0):
+        if np.all(np.abs(margin + d_ap - d_neg) > 0.05) and (case != 1 or np.all(np.abs(d_an - d_pn) > 0.05)):
+            break
+    kwargs = [{}, {"swap": True}, {"distance_function": _squared_euclidean,
+                                   "distance_grad": _squared_euclidean_grad}][case]
+    return (a, p, n), ({**kwargs, "margin": margin} if margin != 1.0 else kwargs)
+
+
+def _cosine_similarity_example(seed):
+    x, t = real(seed, (5, 3), -2.0, 2.0, avoid=()), real(seed + 1, (5, 3), -2.0, 2.0, avoid=())
+    return (x, t), ({"dim": 0} if seed % 2 else {})
+
+
+def _cosine_similarity_curve(x, params):
+    """The prediction (x, 1) against the target (1, 0): -cos falls from 0 towards -1 as x grows."""
+    return ((np.stack([x, np.ones_like(x)], axis=1), np.tile([1.0, 0.0], (len(x), 1))), dict(params))
 
 
 def _triplet_curve(x, params):
@@ -1945,3 +2224,28 @@ SPECS = (
     ),
 )
 SPECS = SPECS + _PAIR_SPECS
+
+_EXTRA_SPECS = (
+    _spec(
+        "triplet_margin_with_distance_loss", catalog_id="H2",
+        example=_twdl_example, wrt=(0, 1, 2),
+        params=(Param("margin", 1.0, 0.1, 3.0), Param("swap", False, options=(False, True))),
+        curve=Curve("first coordinate $x$ of the negative $(x, 0.5)$", (-3.0, 3.0),
+                    call=_triplet_curve, wrt=2, select=kit.first_column),
+        chinese="自定义距离的三元组损失",
+        reference="torch.nn.functional.triplet_margin_with_distance_loss",
+        paper=("Schroff, Kalenichenko & Philbin, CVPR 2015; Balntas et al., BMVC 2016 (the swap)"),
+        in_seeds=False,
+    ),
+    _spec(
+        "cosine_similarity_loss", catalog_id="H3",
+        example=_cosine_similarity_example,
+        extreme=lambda seed: ((real(seed, (4, 3)) * 1e4, real(seed + 1, (4, 3)) * 1e-4), {}),
+        curve=Curve("first coordinate $x$ of the prediction $(x, 1)$, target $(1, 0)$", (-4.0, 4.0),
+                    call=_cosine_similarity_curve, select=kit.first_column),
+        chinese="余弦相似度损失 (Keras)",
+        reference="-torch.nn.functional.cosine_similarity(input, target, dim, eps); keras.losses.cosine_similarity",
+        in_seeds=False,
+    ),
+)
+SPECS = SPECS + _EXTRA_SPECS

@@ -19,12 +19,13 @@ from .._backend import Numpy, is_torch, namespace
 from .._kit import class_axis, class_labels, expand_classes, f64, real, rng, signs
 from .._reduction import reduce, upstream
 from .._spec import Curve, Family, Kink, Param
+from ..activations import _sparsemax_example, sparsemax
 
 __all__ = [
     "entropy", "entropy_grad", "cross_entropy", "cross_entropy_grad", "nll_loss", "nll_loss_grad",
     "kl_div", "kl_div_grad", "binary_cross_entropy", "binary_cross_entropy_grad",
     "binary_cross_entropy_with_logits", "binary_cross_entropy_with_logits_grad",
-    "logistic_loss", "logistic_loss_grad",
+    "logistic_loss", "logistic_loss_grad", "sparsemax_loss", "sparsemax_loss_grad",
 ]
 
 #: PyTorch's ``BCELoss`` clamps each log at -100 (so one wrong certain prediction costs 100).
@@ -175,7 +176,7 @@ def cross_entropy(input, target, *, weight=None, ignore_index: int = -100,
     xp = namespace(x)
     ax = class_axis(x)
     log_p = xp.log_softmax(x, axis=ax)
-    loss = -xp.sum(u * log_p, axis=ax)
+    loss = -xp.sum(xp.xmul(u, log_p), axis=ax)       # 0·(−inf) = 0: a logit of −inf is p = 0
     return reduce(loss, reduction, denominator=denominator)
 
 
@@ -251,7 +252,7 @@ def nll_loss(input, target, *, weight=None, ignore_index: int = -100, reduction:
     """
     x, u, denominator = _nll_setup(input, target, weight, ignore_index, reduction)
     xp = namespace(x)
-    loss = -xp.sum(u * x, axis=class_axis(x))
+    loss = -xp.sum(xp.xmul(u, x), axis=class_axis(x))    # 0·(−inf) = 0
     return reduce(loss, reduction, denominator=denominator)
 
 
@@ -652,6 +653,80 @@ def logistic_loss_grad(input, target, *, reduction: str = "mean", grad_output=No
     return -y * namespace(f).sigmoid(-y * f) * upstream(f, reduction, grad_output)
 
 
+
+# --- B+: the Fenchel-Young loss of sparsemax (issue 17) --------------------------------------
+def _sparsemax_loss_setup(input, target, reduction):
+    kit.check_reduction(reduction)
+    z = kit.nonempty(kit.floating(input, "input"), "input")
+    kit.has_ndim(z, "input", "(N, C) or (C,)", allowed=(1, 2))
+    n_classes = z.shape[-1]
+    t = kit.class_targets(z, target, n_classes, tuple(z.shape[:-1]),
+                          hint=" (one class index per row of input)")
+    xp = namespace(z)
+    z = z - xp.max(z, axis=-1, keepdims=True)        # the loss is shift-invariant: no overflow
+    return z, xp.one_hot(t, n_classes, z), sparsemax(z, -1), xp
+
+
+def sparsemax_loss(input, target, *, reduction: str = "mean"):
+    r"""Sparsemax loss (Martins & Astudillo 2016): the Fenchel–Young loss whose gradient is
+    :math:`\operatorname{sparsemax}(z) - e_y`.
+
+    .. math::
+
+        \ell(z, y) = -z_y + \tfrac12\sum_{j\in S(z)}\bigl(z_j^2 - \tau(z)^2\bigr) + \tfrac12
+        = \tfrac12\lVert e_y - z\rVert^2 - \tfrac12\lVert \operatorname{sparsemax}(z) - z\rVert^2
+
+    Parameters
+    ----------
+    input : array_like
+        Logits :math:`z`, shape ``(N, C)`` or ``(C,)``.
+    target : array_like
+        Integer class indices, shape ``(N,)`` or ``()``.
+    reduction : {'mean', 'sum', 'none'}, default 'mean'
+        Over the :math:`N` samples.
+
+    Returns
+    -------
+    array
+
+    Notes
+    -----
+    :math:`S(z)` and :math:`\tau(z)` are the support and the threshold of :func:`sparsemax`.
+    As cross-entropy is to softmax, this loss is to sparsemax: convex, non-negative, zero
+    exactly when :math:`\operatorname{sparsemax}(z) = e_y` (the true logit leads by at least
+    1), and :math:`\nabla = p - e_y` with :math:`p` sparse. It is a Huber-like classification
+    loss; it is **not** :math:`-\log\operatorname{sparsemax}(z)_y`, which is infinite
+    whenever the true class is outside the support.
+
+    References
+    ----------
+    Martins & Astudillo, ICML 2016, arXiv:1602.02068 (eq. 18); Blondel, Martins & Niculae,
+    "Learning with Fenchel-Young Losses", JMLR 21, 2020.
+
+    Examples
+    --------
+    >>> import numpy as np, lossbook
+    >>> lossbook.sparsemax_loss(np.array([[2.0, 0.0, 0.0], [0.0, 1.0, 0.0]]), np.array([0, 0]),
+    ...                         reduction="none")
+    array([0., 1.])
+    """
+    z, onehot, p, xp = _sparsemax_loss_setup(input, target, reduction)
+    e, q = onehot - z, p - z
+    return reduce(0.5 * (xp.sum(e * e, axis=-1) - xp.sum(q * q, axis=-1)), reduction)
+
+
+def sparsemax_loss_grad(input, target, *, reduction: str = "mean", grad_output=None):
+    r"""Gradient (VJP) of :func:`sparsemax_loss`: the sparsemax minus the one-hot target.
+
+    .. math::
+
+        \frac{\partial\ell}{\partial z} = \operatorname{sparsemax}(z) - e_y
+    """
+    z, onehot, p, xp = _sparsemax_loss_setup(input, target, reduction)
+    up = upstream(xp.sum(p, axis=-1), reduction, grad_output)
+    return (p - onehot) * xp.reshape(up, tuple(up.shape) + (1,))
+
+
 # --- registry entries -------------------------------------------------------------------
 def _ce_example(seed):
     """Rotates through the PyTorch semantics: plain, weights + ignore_index, smoothing,
@@ -807,4 +882,10 @@ SPECS = (
           example=_logistic_example,
           curve=Curve("margin m = y f", (-3.0, 3.0), call=kit.with_target(1.0)),
           chapter="margin_losses", aliases=("soft_margin_loss",)),
+    _spec("sparsemax_loss", "B+", "Sparsemax 损失", "none in torch (Fenchel-Young loss of sparsemax)",
+          "Martins & Astudillo, From Softmax to Sparsemax, ICML 2016, arXiv:1602.02068",
+          in_seeds=False, chapter="information_theory",
+          example=lambda seed: ((_sparsemax_example(seed)[0][0], rng(seed + 3).integers(0, 5, size=4)), {}),
+          curve=Curve("logit of the true class (the two others are 0)", (-3.0, 3.0),
+                      call=kit.true_class_logit(3), select=kit.first_column)),
 )

@@ -23,6 +23,9 @@ __all__ = [
     "hinge_loss", "hinge_loss_grad", "squared_hinge_loss", "squared_hinge_loss_grad",
     "exponential_loss", "exponential_loss_grad", "hinge_embedding_loss",
     "hinge_embedding_loss_grad", "multi_margin_loss", "multi_margin_loss_grad",
+    "multilabel_soft_margin_loss", "multilabel_soft_margin_loss_grad", "multilabel_margin_loss",
+    "multilabel_margin_loss_grad", "multiclass_hinge_loss", "multiclass_hinge_loss_grad",
+    "categorical_hinge", "categorical_hinge_grad",
 ]
 
 
@@ -452,6 +455,315 @@ def multi_margin_loss_grad(input, target, *, p: int = 1, margin: float = 1.0, we
     return d * xp.reshape(up, tuple(up.shape) + (1,))
 
 
+# --- C+: the multi-label and multi-class margin losses of PyTorch and Keras (issue 17) -----
+def _mlsm_setup(input, target, weight, reduction):
+    x, t = kit.pair(input, target, kit.probabilities, reduction=reduction)
+    kit.has_ndim(x, "input", "(N, C) or (C,)", at_least=1)
+    w = None if weight is None else kit.aux_array(weight, "weight", x)
+    return x, t, w, x.shape[-1]
+
+
+def multilabel_soft_margin_loss(input, target, *, weight=None, reduction: str = "mean"):
+    r"""Multi-label soft-margin loss: a logistic loss per class, averaged over the classes.
+
+    .. math::
+
+        \ell_n = -\frac1C\sum_{c=1}^{C} w_c\bigl[y_{nc}\log\sigma(x_{nc})
+        + (1 - y_{nc})\log\sigma(-x_{nc})\bigr]
+
+    Parameters
+    ----------
+    input : array_like
+        Scores :math:`x`, shape ``(N, C)`` or ``(C,)`` (the classes on the last axis).
+    target : array_like
+        :math:`y\in\{0,1\}` per class (probabilities are accepted), shaped like ``input``.
+    weight : array_like, optional
+        Per-class weights :math:`w_c`, broadcast against ``input`` (usually shape ``(C,)``).
+    reduction : {'mean', 'sum', 'none'}, default 'mean'
+        Over the :math:`N` samples (``'none'`` gives one value per sample).
+
+    Returns
+    -------
+    array
+
+    Notes
+    -----
+    It is ``binary_cross_entropy_with_logits(x, y, weight, reduction='none').mean(-1)``:
+    :math:`C` independent binary problems, one per label, so a sample may have any number of
+    labels. The ``'mean'`` is over samples of class-means, which equals the BCE's mean over
+    all elements when there is no weight. Computed as :math:`\operatorname{softplus}(x) - yx`
+    (stable for large :math:`|x|`).
+
+    Examples
+    --------
+    >>> import numpy as np, lossbook
+    >>> x, y = np.array([[0.0, 2.0]]), np.array([[1.0, 0.0]])
+    >>> lossbook.multilabel_soft_margin_loss(x, y, reduction="none").round(6)
+    array([1.410038])
+    """
+    x, t, w, n_classes = _mlsm_setup(input, target, weight, reduction)
+    xp = namespace(x)
+    terms = xp.softplus(x) - t * x
+    if w is not None:
+        terms = terms * w
+    return reduce(xp.sum(terms, axis=-1) / n_classes, reduction)
+
+
+def multilabel_soft_margin_loss_grad(input, target, *, weight=None, reduction: str = "mean",
+                                     grad_output=None):
+    r"""Gradient (VJP) of :func:`multilabel_soft_margin_loss` with respect to ``input``.
+
+    .. math::
+
+        \frac{\partial\ell_n}{\partial x_{nc}} = \frac{w_c}{C}\bigl(\sigma(x_{nc}) - y_{nc}\bigr)
+    """
+    x, t, w, n_classes = _mlsm_setup(input, target, weight, reduction)
+    xp = namespace(x)
+    d = (xp.sigmoid(x) - t) / n_classes
+    if w is not None:
+        d = d * w
+    up = upstream(xp.sum(d, axis=-1), reduction, grad_output)
+    return d * xp.reshape(up, tuple(up.shape) + (1,))
+
+
+def _mlm_setup(input, target, reduction):
+    kit.check_reduction(reduction)
+    x = kit.nonempty(kit.floating(input, "input"), "input")
+    kit.has_ndim(x, "input", "(N, C) or (C,)", allowed=(1, 2))
+    n_classes = x.shape[-1]
+    t = kit.same_kind(x, kit.labels(target, "target", n_classes, ignore_index=-1), "input", "target")
+    kit.has_shape(t, "target", tuple(x.shape), " (class indices padded with -1)")
+    rows = kit.to_numpy(t).reshape(-1, n_classes)
+    counts = np.zeros(rows.shape)
+    for r, row in enumerate(rows):
+        for label in row:
+            if label < 0:
+                break                      # the targets end at the first -1
+            counts[r, label] += 1.0
+    xp = namespace(x)
+    z = xp.reshape(x, (rows.shape[0], n_classes))
+    cnt = kit.cast_like(counts, z, "target")
+    other = kit.cast_like((counts == 0).astype(np.float64), z, "target")
+    # h[r, j, i] = max(0, 1 - (z_j - z_i)) for a target class j and a non-target class i
+    pair = cnt[:, :, None] * other[:, None, :]
+    h = xp.maximum(1.0 - z[:, :, None] + z[:, None, :], 0.0) * pair
+    return x, z, h, pair, n_classes, xp
+
+
+def multilabel_margin_loss(input, target, *, reduction: str = "mean"):
+    r"""Multi-label margin loss (PyTorch's ``MultiLabelMarginLoss``): every target class should
+    beat every other class by a margin of 1.
+
+    .. math::
+
+        \ell_n = \frac1C\sum_{j\in Y_n}\sum_{i\notin Y_n}\max\bigl(0,\ 1 - (x_{nj} - x_{ni})\bigr)
+
+    Parameters
+    ----------
+    input : array_like
+        Scores, shape ``(N, C)`` or ``(C,)``.
+    target : array_like
+        Integers, shaped like ``input``: the target classes :math:`Y_n` of each sample
+        first, then ``-1``; everything from the first ``-1`` on is ignored
+        (``[3, 0, -1, 1]`` means :math:`Y = \{3, 0\}`).
+    reduction : {'mean', 'sum', 'none'}, default 'mean'
+        Over the :math:`N` samples.
+
+    Returns
+    -------
+    array
+
+    Notes
+    -----
+    A ranking loss: the pairs (target, non-target) are hinged, as in :func:`multi_margin_loss`,
+    and like there the sum is divided by :math:`C`. **Kink convention**: a hinge exactly at 0
+    gives no gradient (PyTorch's kernel tests ``> 0``). A class listed twice counts twice, as
+    in PyTorch's loop.
+
+    References
+    ----------
+    Crammer & Singer, "A family of additive online algorithms for category ranking", JMLR 3,
+    2003.
+
+    Examples
+    --------
+    >>> import numpy as np, lossbook
+    >>> x = np.array([[0.1, 0.2, 0.4, 0.8]])
+    >>> y = np.array([[3, 0, -1, 1]])
+    >>> lossbook.multilabel_margin_loss(x, y, reduction="none").round(6)
+    array([0.85])
+    """
+    x, z, h, pair, n_classes, xp = _mlm_setup(input, target, reduction)
+    loss = xp.sum(xp.sum(h, axis=-1), axis=-1) / n_classes
+    return reduce(xp.reshape(loss, tuple(x.shape[:-1])), reduction)
+
+
+def multilabel_margin_loss_grad(input, target, *, reduction: str = "mean", grad_output=None):
+    r"""Gradient (VJP) of :func:`multilabel_margin_loss`; a hinge at exactly 0 is inactive.
+
+    .. math::
+
+        \frac{\partial\ell_n}{\partial x_{nj}} = -\frac1C\,\#\{i\notin Y_n: h_{ji} > 0\}
+        \ (j\in Y_n),\qquad
+        \frac{\partial\ell_n}{\partial x_{ni}} = \frac1C\,\#\{j\in Y_n: h_{ji} > 0\}
+        \ (i\notin Y_n)
+    """
+    x, z, h, pair, n_classes, xp = _mlm_setup(input, target, reduction)
+    active = xp.where(h > 0, 1.0, 0.0, like=z) * pair / n_classes
+    d = xp.sum(active, axis=1) - xp.sum(active, axis=2)
+    up = upstream(xp.reshape(d[:, 0], tuple(x.shape[:-1])), reduction, grad_output)
+    return xp.reshape(d * xp.reshape(up, (z.shape[0], 1)), tuple(x.shape))
+
+
+def _cs_setup(input, target, margin, reduction):
+    kit.check_reduction(reduction)
+    delta = kit.number(margin, "margin")
+    z = kit.nonempty(kit.floating(input, "input"), "input")
+    kit.has_ndim(z, "input", "(N, C) or (C,)", allowed=(1, 2))
+    n_classes = z.shape[-1]
+    if n_classes < 2:
+        raise ValueError(f"input must have at least 2 classes on its last axis, got {n_classes}")
+    t = kit.class_targets(z, target, n_classes, tuple(z.shape[:-1]),
+                          hint=" (one class index per row of input)")
+    xp = namespace(z)
+    onehot = xp.one_hot(t, n_classes, z)
+    z_y = xp.sum(onehot * z, axis=-1)
+    wrong = xp.where(onehot > 0, xp.full_like(z, -np.inf), z)
+    runner_up = xp.one_hot(xp.argmax(wrong, axis=-1), n_classes, z)   # ties: the first index
+    h = xp.maximum(delta + xp.sum(runner_up * z, axis=-1) - z_y, 0.0)
+    return z, onehot, runner_up, h, xp
+
+
+def multiclass_hinge_loss(input, target, *, margin: float = 1.0, reduction: str = "mean"):
+    r"""Crammer–Singer multi-class hinge: only the best wrong class must stay ``margin`` below.
+
+    .. math::
+
+        \ell_n = \max\Bigl(0,\ \Delta + \max_{j\ne y_n} z_{nj} - z_{n y_n}\Bigr)
+
+    Parameters
+    ----------
+    input : array_like
+        Class scores :math:`z`, shape ``(N, C)`` or ``(C,)``, :math:`C \ge 2`.
+    target : array_like
+        Integer class indices, shape ``(N,)`` or ``()``.
+    margin : float, default 1.0
+        :math:`\Delta`.
+    reduction : {'mean', 'sum', 'none'}, default 'mean'
+        Over the :math:`N` samples.
+
+    Returns
+    -------
+    array
+
+    Notes
+    -----
+    :func:`multi_margin_loss` (Weston–Watkins, PyTorch) *sums* the hinges of all wrong
+    classes and divides by :math:`C`; Crammer–Singer keeps the largest one, undivided.
+    ``sklearn.metrics.hinge_loss`` with more than two classes is this loss (``margin=1``,
+    ``'mean'``). Keras's ``categorical_hinge`` is close but not equal: see
+    :func:`categorical_hinge`. **Kink convention**: a hinge exactly at 0 is inactive, as in
+    :func:`multi_margin_loss`; ties between wrong classes go to the first.
+
+    References
+    ----------
+    Crammer & Singer, "On the algorithmic implementation of multiclass kernel-based vector
+    machines", JMLR 2, 2001.
+
+    Examples
+    --------
+    >>> import numpy as np, lossbook
+    >>> z = np.array([[0.1, 0.2, 0.4], [2.0, -1.0, 0.5]])
+    >>> lossbook.multiclass_hinge_loss(z, np.array([1, 0]), reduction="none").round(6)
+    array([1.2, 0. ])
+    """
+    z, onehot, runner_up, h, xp = _cs_setup(input, target, margin, reduction)
+    return reduce(h, reduction)
+
+
+def multiclass_hinge_loss_grad(input, target, *, margin: float = 1.0, reduction: str = "mean",
+                               grad_output=None):
+    r"""Gradient (VJP) of :func:`multiclass_hinge_loss`: +1 on the best wrong class, -1 on the
+    true one, where the hinge is active (:math:`h > 0`).
+
+    .. math::
+
+        \frac{\partial\ell_n}{\partial z_n} = \mathbb 1[h_n > 0]\,\bigl(e_{j^*} - e_{y_n}\bigr),
+        \qquad j^* = \arg\max_{j\ne y_n} z_{nj}
+    """
+    z, onehot, runner_up, h, xp = _cs_setup(input, target, margin, reduction)
+    active = xp.where(h > 0, 1.0, 0.0, like=z) * upstream(h, reduction, grad_output)
+    return (runner_up - onehot) * xp.reshape(active, tuple(active.shape) + (1,))
+
+
+def _ch_setup(input, target, reduction):
+    x, t = kit.pair(input, target, kit.probabilities, reduction=reduction)
+    kit.has_ndim(x, "input", "(N, C) or (C,)", at_least=1)
+    xp = namespace(x)
+    masked = (1.0 - t) * x
+    top = xp.one_hot(xp.argmax(masked, axis=-1), x.shape[-1], x)          # ties: the first
+    h = xp.maximum(xp.sum(top * masked, axis=-1) - xp.sum(t * x, axis=-1) + 1.0, 0.0)
+    return x, t, top, h, xp
+
+
+def categorical_hinge(input, target, *, reduction: str = "mean"):
+    r"""Keras's categorical hinge: the best *masked* wrong score against the true score.
+
+    .. math::
+
+        \ell_n = \max\bigl(0,\ \mathrm{neg}_n - \mathrm{pos}_n + 1\bigr),\qquad
+        \mathrm{pos}_n = \sum_c y_{nc} z_{nc},\quad \mathrm{neg}_n = \max_c\,(1 - y_{nc})\,z_{nc}
+
+    Parameters
+    ----------
+    input : array_like
+        Scores :math:`z` (Keras's ``y_pred``), classes on the last axis.
+    target : array_like
+        One-hot targets :math:`y` (Keras's ``y_true``; entries in [0, 1]), shaped like
+        ``input``.
+    reduction : {'mean', 'sum', 'none'}, default 'mean'
+        Over the samples; ``'mean'`` is Keras's default ``sum_over_batch_size``.
+
+    Returns
+    -------
+    array
+
+    Notes
+    -----
+    The argument order is PyTorch's (prediction first): Keras's
+    ``categorical_hinge(y_true, y_pred)`` is ``categorical_hinge(y_pred, y_true)`` here.
+    With one-hot :math:`y` the true class enters the max as :math:`0\cdot z_y = 0`, so
+    :math:`\mathrm{neg} = \max(0, \max_{j\ne y} z_j)`: this equals
+    :func:`multiclass_hinge_loss` (Crammer–Singer) only when some wrong score is
+    non-negative; when all wrong scores are negative Keras still compares :math:`z_y` with 0.
+    **Kink convention**: a hinge exactly at 0 is inactive (TensorFlow's ``maximum`` would
+    pass the gradient there); ties in the max go to the first class.
+
+    Examples
+    --------
+    >>> import numpy as np, lossbook
+    >>> z = np.array([[-1.0, -2.0, 0.5], [-1.0, -2.0, 0.5]])
+    >>> y = np.array([[0.0, 0.0, 1.0], [1.0, 0.0, 0.0]])
+    >>> lossbook.categorical_hinge(z, y, reduction="none")
+    array([0.5, 2.5])
+    """
+    x, t, top, h, xp = _ch_setup(input, target, reduction)
+    return reduce(h, reduction)
+
+
+def categorical_hinge_grad(input, target, *, reduction: str = "mean", grad_output=None):
+    r"""Gradient (VJP) of :func:`categorical_hinge` with respect to ``input``.
+
+    .. math::
+
+        \frac{\partial\ell_n}{\partial z_n} = \mathbb 1[\ell_n > 0]\,
+        \bigl((1 - y_{nc^*})\,e_{c^*} - y_n\bigr),\qquad c^* = \arg\max_c (1 - y_{nc}) z_{nc}
+    """
+    x, t, top, h, xp = _ch_setup(input, target, reduction)
+    active = xp.where(h > 0, 1.0, 0.0, like=x) * upstream(h, reduction, grad_output)
+    return (top * (1.0 - t) - t) * xp.reshape(active, tuple(active.shape) + (1,))
+
+
 # --- registry entries -------------------------------------------------------------------
 def _binary(avoid_margins=(0.0,), low=-3.0, high=3.0, **kwargs):
     """Scores whose margins y*f stay ``gap`` away from the kinks, and labels in {-1, +1}."""
@@ -489,6 +801,64 @@ def _mm_example(seed):
     h = delta - zy + z
     z = np.where((np.abs(h) < 0.05) & (np.arange(4) != y[:, None]), z + 0.1, z)
     return (z, y), kwargs
+
+
+def _mlsm_example(seed):
+    x = real(seed, (4, 5), -3.0, 3.0, avoid=())
+    y = kit.zero_ones(seed + 1, (4, 5))
+    return (x, y), ({"weight": rng(seed + 2).uniform(0.3, 2.0, size=5)} if seed % 2 else {})
+
+
+def _mlm_example(seed, n=4, c=5, gap=0.05):
+    """Scores and padded target lists (1 to 3 classes, then -1, then junk PyTorch ignores),
+    every (target, non-target) hinge at least ``gap`` away from 0."""
+    g = rng(seed)
+    xs, ys = [], []
+    while len(xs) < n:
+        x = g.uniform(-1.5, 1.5, size=c)
+        k = int(g.integers(1, 4))
+        chosen = g.permutation(c)[:k]
+        mask = np.zeros(c, dtype=bool)
+        mask[chosen] = True
+        h = 1.0 - x[mask][:, None] + x[~mask][None, :]
+        if np.all(np.abs(h) > gap):
+            y = np.full(c, -1)
+            y[:k] = chosen
+            if k + 1 < c:
+                y[k + 1:] = g.integers(0, c, size=c - k - 1)
+            xs.append(x)
+            ys.append(y)
+    return (np.stack(xs), np.stack(ys).astype(np.int64)), {}
+
+
+def _cs_example(seed, n=6, c=4, gap=0.05):
+    """Scores, labels and a margin with every hinge and the runner-up gap away from the kinks."""
+    g = rng(seed)
+    margin = [1.0, 0.5][seed % 2]
+    zs, ys = [], []
+    while len(zs) < n:
+        z, y = g.uniform(-2.0, 2.0, size=c), int(g.integers(0, c))
+        wrong = np.sort(np.delete(z, y))
+        if abs(margin + wrong[-1] - z[y]) > gap and wrong[-1] - wrong[-2] > gap:
+            zs.append(z)
+            ys.append(y)
+    return (np.stack(zs), np.array(ys)), ({} if margin == 1.0 else {"margin": margin})
+
+
+def _ch_example(seed, n=6, c=4, gap=0.05):
+    """Scores and one-hot targets away from the kinks; some rows with every wrong score
+    negative (where Keras's max picks the masked 0)."""
+    g = rng(seed)
+    zs, ys = [], []
+    while len(zs) < n:
+        z, y = g.uniform(-2.0, 2.0, size=c), np.eye(c)[int(g.integers(0, c))]
+        if len(zs) % 3 == 0:
+            z = np.where(y > 0, z, -np.abs(z) - 0.1)
+        masked = np.sort((1.0 - y) * z)
+        if abs(masked[-1] - np.sum(y * z) + 1.0) > gap and masked[-1] - masked[-2] > gap:
+            zs.append(z)
+            ys.append(y)
+    return (np.stack(zs), np.stack(ys)), {}
 
 
 #: This module's part of the catalog; the registry enrols its SPECS under it.
@@ -534,4 +904,33 @@ SPECS = (
           kinks=(Kink((f64([[0.0, 1.0, -0.5]]), np.array([1])), {"reduction": "sum"},
                       f64([[0.0, 0.0, 0.0]]),
                       "a hinge exactly at 0 is inactive (PyTorch's kernel tests > 0)"),)),
+    # --- C+: multi-label and multi-class margin losses (issue 17) ---
+    _spec("multilabel_soft_margin_loss", "C+", "多标签软间隔损失",
+          "torch.nn.functional.multilabel_soft_margin_loss", in_seeds=False, example=_mlsm_example,
+          extreme=lambda seed: ((real(seed, (3, 4)) * 1e4, kit.zero_ones(seed, (3, 4))), {}),
+          curve=Curve("score x of a one-class sample with label 1", (-6.0, 6.0),
+                      call=lambda x, p: ((x[:, None], np.ones((x.size, 1))), dict(p)),
+                      select=kit.first_column)),
+    _spec("multilabel_margin_loss", "C+", "多标签间隔损失", "torch.nn.functional.multilabel_margin_loss",
+          "Crammer & Singer, A family of additive online algorithms for category ranking, JMLR 2003",
+          in_seeds=False, example=_mlm_example, curve=None,
+          extreme=lambda seed: ((real(seed, (2, 4)) * 1e4, np.array([[0, 2, -1, 1], [3, -1, 0, 0]])), {}),
+          kinks=(Kink((f64([[1.0, 0.0, 0.5]]), np.array([[0, 2, -1]])), {"reduction": "sum"},
+                      f64([[0.0, 1.0 / 3.0, -1.0 / 3.0]]),
+                      "the hinge exactly at 0 (class 0 over class 1) is inactive (PyTorch's kernel tests > 0)"),)),
+    _spec("multiclass_hinge_loss", "C+", "Crammer–Singer 多分类合页损失",
+          "relu(margin + max_{j != y} z_j - z_y) in torch; sklearn.metrics.hinge_loss (multi-class)",
+          "Crammer & Singer, JMLR 2, 2001", in_seeds=False, aliases=("crammer_singer_loss",),
+          example=_cs_example, params=(Param("margin", 1.0, 0.1, 3.0),),
+          extreme=lambda seed: ((real(seed, (3, 4)) * 1e4, np.array([0, 3, 1])), {}),
+          curve=Curve("score of the true class (the two others are 0)", (-3.0, 3.0),
+                      call=kit.true_class_logit(3), select=kit.first_column),
+          kinks=(Kink((f64([[0.0, 1.0, -0.5]]), np.array([1])), {"reduction": "sum"},
+                      f64([[0.0, 0.0, 0.0]]), "a hinge exactly at 0 is inactive, as in multi_margin_loss"),)),
+    _spec("categorical_hinge", "C+", "分类合页损失 (Keras)",
+          "keras.losses.categorical_hinge(y_true, y_pred) (Keras 3 formula, transcribed)",
+          in_seeds=False, example=_ch_example, curve=None,
+          extreme=lambda seed: ((real(seed, (3, 4)) * 1e4, np.eye(4)[[0, 3, 1]]), {}),
+          kinks=(Kink((f64([[0.5, 1.5, -1.0]]), f64([[0.0, 1.0, 0.0]])), {"reduction": "sum"},
+                      f64([[0.0, 0.0, 0.0]]), "a hinge exactly at 0 is inactive"),)),
 )

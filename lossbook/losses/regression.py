@@ -27,6 +27,7 @@ __all__ = [
     "smape_loss_grad", "msle_loss", "msle_loss_grad", "rmsle_loss", "rmsle_loss_grad",
     "huber_loss", "huber_loss_grad", "smooth_l1_loss", "smooth_l1_loss_grad",
     "log_cosh_loss", "log_cosh_loss_grad", "quantile_loss", "quantile_loss_grad",
+    "poisson_nll_loss", "poisson_nll_loss_grad", "gaussian_nll_loss", "gaussian_nll_loss_grad",
 ]
 
 
@@ -816,6 +817,216 @@ def quantile_loss_grad(input, target, *, tau: float = 0.5, reduction: str = "mea
     return slope * upstream(r, reduction, grad_output)
 
 
+
+# --- E+: the likelihood losses of torch.nn.functional (issue 17) -----------------------
+_LOG_2PI = float(np.log(2.0 * np.pi))
+
+
+def _poisson_args(input, target, log_input, full, eps, reduction):
+    x, t = kit.pair(input, target, dtype=True, reduction=reduction)
+    kit.values_in(t, "target", "[0, inf)", what="counts")
+    log_input, full = kit.flag(log_input, "log_input"), kit.flag(full, "full")
+    eps = kit.number(eps, "eps", "(0, inf)")
+    if not log_input:
+        kit.values_in(x, "input", "[0, inf)", what="rates", hint=" (log_input=False)")
+    return x, t, log_input, full, eps
+
+
+def poisson_nll_loss(input, target, *, log_input: bool = True, full: bool = False,
+                     eps: float = 1e-8, reduction: str = "mean"):
+    r"""Poisson negative log-likelihood of counts, PyTorch's ``poisson_nll_loss``.
+
+    .. math::
+
+        \ell(\eta, y) = e^{\eta} - y\,\eta\quad(\text{log\_input}),\qquad
+        \ell(\lambda, y) = \lambda - y\log(\lambda + \varepsilon)\quad(\text{otherwise})
+
+    the negative log of :math:`P(y\mid\lambda)=\lambda^y e^{-\lambda}/y!` without
+    :math:`\log y!`; with ``full=True`` Stirling's approximation
+    :math:`y\log y - y + \tfrac12\log(2\pi y)` of :math:`\log y!` is added where :math:`y > 1`.
+
+    Parameters
+    ----------
+    input : array_like
+        The log-rate :math:`\eta = \log\lambda` (``log_input=True``) or the rate
+        :math:`\lambda \ge 0` itself.
+    target : array_like
+        Counts :math:`y \ge 0` (need not be integers), shaped like ``input``.
+    log_input : bool, default True
+        Whether ``input`` is :math:`\log\lambda`.
+    full : bool, default False
+        Add the Stirling term (it does not depend on ``input``: same gradient).
+    eps : float > 0, default 1e-8
+        Keeps :math:`\log(\lambda + \varepsilon)` finite at :math:`\lambda = 0`
+        (``log_input=False`` only).
+    reduction : {'mean', 'sum', 'none'}, default 'mean'
+
+    Returns
+    -------
+    array
+
+    Notes
+    -----
+    The likelihood recipe: Poisson counts, the model predicts the rate, take
+    :math:`-\log P`, drop :math:`\log y!`. The population minimiser is
+    :math:`\lambda = \mathbb E[y]`. **Keras's** ``keras.losses.poisson(y_true, y_pred)`` is
+    ``y_pred - y_true * log(y_pred + 1e-7)`` averaged over the last axis: the numbers of
+    ``poisson_nll_loss(y_pred, y_true, log_input=False, eps=1e-7)`` (``'mean'`` equals Keras's
+    default batch reduction when every sample has the same number of entries).
+
+    Examples
+    --------
+    >>> import numpy as np, lossbook
+    >>> lossbook.poisson_nll_loss(np.array([0.0, np.log(2.0)]), np.array([1.0, 2.0]),
+    ...                           reduction="none").round(6)
+    array([1.      , 0.613706])
+    """
+    x, t, log_input, full, eps = _poisson_args(input, target, log_input, full, eps, reduction)
+    xp = namespace(x)
+    loss = xp.exp(x) - t * x if log_input else x - t * xp.log(x + eps)
+    if full:
+        big = t > 1
+        s = xp.where(big, t, 2.0 + 0.0 * t)            # a safe argument where the term is unused
+        stirling = s * xp.log(s) - s + 0.5 * xp.log(2.0 * np.pi * s)
+        loss = loss + xp.where(big, stirling, 0.0 * t)
+    return reduce(loss, reduction)
+
+
+def poisson_nll_loss_grad(input, target, *, log_input: bool = True, full: bool = False,
+                          eps: float = 1e-8, reduction: str = "mean", grad_output=None):
+    r"""Gradient (VJP) of :func:`poisson_nll_loss` with respect to ``input``.
+
+    .. math::
+
+        \frac{\partial\ell}{\partial\eta} = e^{\eta} - y\quad(\text{log\_input}),\qquad
+        \frac{\partial\ell}{\partial\lambda} = 1 - \frac{y}{\lambda + \varepsilon}
+    """
+    x, t, log_input, full, eps = _poisson_args(input, target, log_input, full, eps, reduction)
+    xp = namespace(x)
+    d = xp.exp(x) - t if log_input else 1.0 - t / (x + eps)
+    return d * upstream(x, reduction, grad_output)
+
+
+def _gaussian_args(input, target, var, full, eps, reduction):
+    x, t = kit.pair(input, target, dtype=True, reduction=reduction)
+    kit.flag(full, "full")
+    eps = kit.number(eps, "eps", "(0, inf)")
+    xp = namespace(x)
+    if isinstance(var, (int, float)) and not isinstance(var, bool):
+        kit.number(var, "var", "[0, inf)")
+        v = xp.full_like(x, float(var))
+        shape = None
+    else:
+        v = kit.floating(var, "var")
+        kit.same_kind(x, v, "input", "var")
+        v = kit.cast_like(v, x, "var")
+        shape = tuple(v.shape)
+        ins = tuple(x.shape)
+        if shape != ins:
+            if ins[:-1] == shape:                           # one axis short: homoscedastic
+                v = xp.reshape(v, shape + (1,))
+            elif not (len(shape) == len(ins) and
+                      sum(b for a, b in zip(ins, shape) if a != b) == 1):
+                raise ValueError(f"var must have the shape of input {ins}, that shape without "
+                                 f"its last axis, or one axis of length 1, got {shape}")
+    kit.values_in(v, "var", "[0, inf)", what="variances")
+    v_clamped = xp.maximum(v, eps)
+    return x, t, v, v_clamped, shape, xp
+
+
+def gaussian_nll_loss(input, target, var, *, full: bool = False, eps: float = 1e-6,
+                      reduction: str = "mean"):
+    r"""Gaussian negative log-likelihood with a predicted variance, PyTorch's ``gaussian_nll_loss``.
+
+    .. math::
+
+        \ell(\mu, \sigma^2; y) = \frac12\Bigl(\log\max(\sigma^2, \varepsilon)
+        + \frac{(\mu - y)^2}{\max(\sigma^2, \varepsilon)}\Bigr)
+        \;\bigl[+\ \tfrac12\log 2\pi\ \text{if full}\bigr]
+
+    Parameters
+    ----------
+    input : array_like
+        The predicted means :math:`\mu`.
+    target : array_like
+        The observations :math:`y`, shaped like ``input``.
+    var : array_like or float
+        The predicted variances :math:`\sigma^2 \ge 0`: shaped like ``input``
+        (heteroscedastic), or with one axis of length 1 or the last axis missing (one variance
+        shared along that axis, homoscedastic), or a single float.
+    full : bool, default False
+        Add the constant :math:`\tfrac12\log 2\pi` (PyTorch's default leaves it out).
+    eps : float > 0, default 1e-6
+        Variances below it are raised to it ("clamped for stability").
+    reduction : {'mean', 'sum', 'none'}, default 'mean'
+        Over the elements of ``input``.
+
+    Returns
+    -------
+    array
+
+    Notes
+    -----
+    The likelihood recipe with both parameters predicted: a heteroscedastic Gaussian; with a
+    fixed :math:`\sigma^2` it is :math:`\tfrac1{2\sigma^2}` times the squared error plus a
+    constant, i.e. :func:`mse_loss`. **Clamp convention (PyTorch's)**: the clamp is done
+    under ``no_grad``, so a variance below ``eps`` gets the gradient of the formula *at*
+    ``eps`` instead of 0: a straight-through clamp; ``_grad`` does the same. Keras has no
+    Gaussian NLL loss.
+
+    References
+    ----------
+    Nix & Weigend, "Estimating the mean and variance of the target probability distribution",
+    ICNN 1994.
+
+    Examples
+    --------
+    >>> import numpy as np, lossbook
+    >>> float(lossbook.gaussian_nll_loss(np.array([1.0]), np.array([3.0]), np.array([4.0])))
+    1.1931471805599454
+    """
+    x, t, v, vc, shape, xp = _gaussian_args(input, target, var, full, eps, reduction)
+    loss = 0.5 * (xp.log(vc) + (x - t) ** 2 / vc)
+    if full:
+        loss = loss + 0.5 * _LOG_2PI
+    return reduce(loss, reduction)
+
+
+def gaussian_nll_loss_grad(input, target, var, *, full: bool = False, eps: float = 1e-6,
+                           reduction: str = "mean", grad_output=None):
+    r"""Gradients (VJP) of :func:`gaussian_nll_loss` with respect to ``input`` and ``var``.
+
+    .. math::
+
+        \frac{\partial\ell}{\partial\mu} = \frac{\mu - y}{\bar\sigma^2},\qquad
+        \frac{\partial\ell}{\partial\sigma^2} = \frac12\Bigl(\frac1{\bar\sigma^2}
+        - \frac{(\mu - y)^2}{\bar\sigma^4}\Bigr),\qquad \bar\sigma^2 = \max(\sigma^2, \varepsilon)
+
+    The ``var`` gradient is summed over the axes along which a shared variance was broadcast,
+    and passes through the clamp (PyTorch clamps under ``no_grad``). A float ``var`` gets
+    ``None``: it is a constant.
+
+    Returns
+    -------
+    (array, array or None)
+        Shaped like ``input`` and like ``var``.
+    """
+    x, t, v, vc, shape, xp = _gaussian_args(input, target, var, full, eps, reduction)
+    r = x - t
+    up = upstream(x, reduction, grad_output)
+    g_mu = r / vc * up
+    if shape is None:
+        return g_mu, None
+    g_var = 0.5 * (1.0 / vc - r * r / (vc * vc)) * up
+    g_var = g_var * xp.ones_like(x)
+    # sum back to the broadcast shape of v, then to var's own shape
+    vshape = tuple(v.shape)
+    for axis, size in enumerate(vshape):
+        if size == 1 and g_var.shape[axis] != 1:
+            g_var = xp.sum(g_var, axis=axis, keepdims=True)
+    return g_mu, xp.reshape(g_var, shape)
+
+
 # --- registry entries -------------------------------------------------------------------
 def _residual_example(avoid=(0.0,), low=-3.0, high=3.0, shape=(3, 4), **kwargs):
     """Example: a target and a prediction whose residuals stay away from the kinks ``avoid``."""
@@ -824,6 +1035,30 @@ def _residual_example(avoid=(0.0,), low=-3.0, high=3.0, shape=(3, 4), **kwargs):
         residual = real(seed + 1, shape, low, high, avoid)
         return (target + residual, target), dict(kwargs)
     return example
+
+
+def _poisson_example(seed):
+    """Counts 0..5 (some above 1, where full=True adds the Stirling term) and log-rates, or
+    positive rates with log_input=False."""
+    y = rng(seed + 1).integers(0, 6, size=(3, 4)).astype(np.float64)
+    y.flat[0], y.flat[1] = 0.0, 4.0
+    case = seed % 3
+    if case == 2:
+        return (real(seed, (3, 4), 0.2, 3.0, avoid=()), y), {"log_input": False}
+    return (real(seed, (3, 4), -2.0, 2.0, avoid=()), y), ({"full": True} if case else {})
+
+
+def _poisson_extreme(seed):
+    eta = real(seed, (3, 4), -700.0, 700.0, avoid=())
+    return (eta, rng(seed).integers(0, 50, size=(3, 4)).astype(np.float64)), {"full": True}
+
+
+def _gaussian_example(seed):
+    """Means, observations and variances: one per element, one per row (shape (3,) or (3, 1))."""
+    mu, y = real(seed, (3, 4), -2.0, 2.0, avoid=()), real(seed + 1, (3, 4), -2.0, 2.0, avoid=())
+    shape = [(3, 4), (3,), (3, 1)][seed % 3]
+    var = rng(seed + 2).uniform(0.3, 2.0, size=shape)
+    return (mu, y, var), ({"full": True} if seed % 2 else {})
 
 
 def _away_from_zero(seed, shape, low=0.5, high=3.0):
@@ -935,4 +1170,15 @@ SPECS = (
           kinks=(Kink((f64([1.0, 2.0, 0.0, 1.0]), f64([1.0, 1.0, 1.0, 0.0])), {"tau": 0.25},
                       f64([0.0, 0.1875, -0.0625, 0.1875]),
                       "0 at r = 0 (inside the subdifferential [-tau, 1 - tau]; like abs'(0) = 0)"),)),
+    # --- E+: likelihood losses of torch.nn.functional (issue 17) ---
+    _spec("poisson_nll_loss", "E+", "泊松负对数似然", "torch.nn.functional.poisson_nll_loss; keras.losses.poisson",
+          in_seeds=False, example=_poisson_example, extreme=_poisson_extreme,
+          curve=Curve("log-rate η = input (count y = 2)", (-3.0, 3.0), call=kit.with_target(2.0))),
+    _spec("gaussian_nll_loss", "E+", "高斯负对数似然", "torch.nn.functional.gaussian_nll_loss",
+          "Nix & Weigend, Estimating the mean and variance of the target probability distribution, ICNN 1994",
+          in_seeds=False, wrt=(0, 2), example=_gaussian_example,
+          curve=Curve("mean μ = input (y = 0, σ² = 1)", (-4.0, 4.0),
+                      call=lambda x, p: ((x, np.zeros_like(x), np.ones_like(x)), dict(p))),
+          kinks=(Kink((f64([1.0]), f64([0.0]), f64([0.25])), {"eps": 0.5}, (f64([2.0]), f64([-1.0])),
+                      "a variance below eps: the gradient of the formula at eps (PyTorch clamps under no_grad)"),)),
 )
