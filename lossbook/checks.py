@@ -20,7 +20,8 @@ import numpy as np
 from ._backend import to_numpy
 from .registry import get
 
-__all__ = ["check_derivation", "check", "DerivationCheck", "CheckReport", "finite_difference"]
+__all__ = ["check_derivation", "check_derivations", "check", "DerivationCheck", "DerivationChecks",
+           "CheckReport", "finite_difference"]
 
 
 def finite_difference(fn, args, index, grad_output, h: float = 1e-3):
@@ -156,6 +157,75 @@ def check_derivation(name: str, args=None, kwargs=None, *, seed: int = 0, grad_o
         result.rows.append((f"d/d{arg}: analytic vs {fd_label}", d_fd,
                             "close (FD accuracy)" if _status(d_fd, scale) != "MISMATCH" else "MISMATCH"))
     return result
+
+
+@dataclass
+class DerivationChecks:
+    """Several :class:`DerivationCheck` as ONE labelled table, a row per function and
+    comparison (a chapter's section shows one table, not a run of unlabelled ones).
+    ``checks`` holds ``(label, DerivationCheck)`` pairs."""
+
+    checks: list
+    title: str = "Derivation check"
+
+    @property
+    def ok(self) -> bool:
+        return all(c.ok for _, c in self.checks)
+
+    def _rows(self):
+        return [(label, comparison, d, status)
+                for label, c in self.checks for comparison, d, status in c.rows]
+
+    def __repr__(self) -> str:
+        rows = self._rows()
+        w0 = max([len("function")] + [len(r[0]) for r in rows])
+        w1 = max([len("comparison")] + [len(r[1]) for r in rows])
+        lines = [f"{self.title}: {'all agree' if self.ok else 'MISMATCH'}",
+                 f"{'function':<{w0}}  {'comparison':<{w1}}  {'max |diff|':>10}  status"]
+        lines += [f"{n:<{w0}}  {c:<{w1}}  {d:>10.2e}  {s}" for n, c, d, s in rows]
+        return "\n".join(lines)
+
+    def _repr_html_(self) -> str:
+        body = "".join(
+            f"<tr><td><code>{html.escape(label)}</code></td><td>{html.escape(comparison)}</td>"
+            f"<td>{d:.2e}</td><td>{html.escape(status)}</td></tr>"
+            for label, comparison, d, status in self._rows())
+        verdict = "all agree" if self.ok else "MISMATCH"
+        return (f"<table><caption>{html.escape(self.title)}: {verdict}</caption>"
+                f"<tr><th>function</th><th>comparison</th><th>max |diff|</th><th>status</th></tr>"
+                f"{body}</table>")
+
+
+def check_derivations(items, *, seed: int = 0, title: str = "Derivation check") -> DerivationChecks:
+    """:func:`check_derivation` of several functions, as one table.
+
+    Each item is a registry name (checked on its default example with ``seed``), a
+    :class:`DerivationCheck` already computed (e.g. with other ``kwargs``), or a
+    ``(label, DerivationCheck)`` pair naming that row group.
+
+    Examples
+    --------
+    >>> import lossbook.checks as lc
+    >>> result = lc.check_derivations(["sigmoid", ("tanh, seed 3", lc.check_derivation("tanh", seed=3))])
+    >>> result.ok, [label for label, _ in result.checks]
+    (True, ['sigmoid', 'tanh, seed 3'])
+    """
+    if isinstance(items, str):
+        raise TypeError(f"check_derivations: items must be a list of registry names or checks, "
+                        f"got the string {items!r} (use check_derivation for one)")
+    checks = []
+    for item in items:
+        if isinstance(item, str):
+            checks.append((item, check_derivation(item, seed=seed)))
+        elif isinstance(item, DerivationCheck):
+            checks.append((item.name, item))
+        elif (isinstance(item, tuple) and len(item) == 2 and isinstance(item[0], str)
+              and isinstance(item[1], DerivationCheck)):
+            checks.append(item)
+        else:
+            raise TypeError("check_derivations: each item must be a registry name, a "
+                            f"DerivationCheck or a (label, DerivationCheck) pair, got {item!r}")
+    return DerivationChecks(checks, title=title)
 
 
 # --- lossbook.check ----------------------------------------------------------------------

@@ -29,6 +29,7 @@ import uuid
 import numpy as np
 
 from .registry import get
+from .plotting import display_name
 
 __all__ = ["explore", "Explorer", "FrameExplorer", "MAX_FRAMES"]
 
@@ -301,8 +302,9 @@ class Explorer(FrameExplorer):
         what = "the point x" if self._point else ", ".join(sliders)
         super().__init__(None, sliders, start={k: self._initial(k) for k in sliders},
                          name=spec.name,
-                         description=f"Value (left) and derivative (right) of {spec.name}; move "
-                                     f"the slider for {what} to redraw them.")
+                         description=f"Value (left) and derivative (right) of "
+                                     f"{display_name(spec)} ({spec.name}); move the slider "
+                                     f"for {what} to redraw them.")
 
     # -- the state shown -----------------------------------------------------------------
     def _initial(self, name):

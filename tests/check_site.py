@@ -7,7 +7,10 @@ browser is driven through the Chrome DevTools Protocol (``websocket-client``; no
 binary). For every page it asserts:
 
 * no request to another host, no failed request, no console error or uncaught exception;
-* every ``<img>`` loaded (``naturalWidth > 0``);
+* every ``<img>`` loaded (``naturalWidth > 0``) and has alt text that is not a file name;
+* no Markdown table left as text in the prose (``| --- |``), and no output, code block,
+  table, image or displayed formula wider than the text column (a box marked
+  ``lossbook-scroll`` may scroll, and says so);
 * math rendered: every Sphinx math element holds MathJax output, no MathJax error box, and
   no raw TeX delimiters left in the prose;
 * saved widgets (progress bars) drawn; no ipywidgets control outside an explorer (it would
@@ -86,8 +89,32 @@ PAGE_REPORT_JS = r"""
       '.widget-checkbox, .widget-select, .widget-radio'))
       .filter(n => !n.closest('.lossbook-explorer'))
       .map(n => (n.textContent || n.className).trim().slice(0, 60));
+  // a Markdown table that did not become a table shows its pipes and dashes in the prose
+  const pipes = /\|\s*:?-{3,}:?\s*\|/;
+  const literalTables = Array.from(document.querySelectorAll('article p, article li'))
+      .filter(n => !n.closest(skip) && pipes.test(n.textContent))
+      .map(n => n.textContent.trim().slice(0, 60));
+  // alt text says what a picture shows: not missing, not a file name or path
+  const altless = images.filter(i => !i.closest('.lossbook-explorer') || !i.alt)
+      .filter(i => !i.alt || !i.alt.trim() || /^[\w.\/-]+\.(png|svg|jpe?g|gif)$/i.test(i.alt.trim())
+                   || /^_images\//.test(i.alt.trim()))
+      .map(i => (i.currentSrc || i.src).split('/').pop().slice(0, 60));
+  // nothing wider than the text column: outputs, code and tables fit (or scroll inside a box
+  // marked .lossbook-scroll that says so)
+  const article = document.querySelector('article.bd-article') || document.querySelector('main') || document.body;
+  const column = article.clientWidth;
+  const wide = [];
+  for (const el of article.querySelectorAll('pre, table, .cell_output img, mjx-container[display="true"]')) {
+    if (el.closest('.lossbook-scroll, .lossbook-explorer') || !el.offsetParent) { continue; }
+    const box = el.getBoundingClientRect();
+    const clipped = el.scrollWidth > el.clientWidth + 2 || box.width > column + 2;
+    if (clipped) {
+      wide.push(`${el.tagName.toLowerCase()} ${Math.max(el.scrollWidth, box.width | 0)} px in a ` +
+                `${column} px column: ${(el.textContent || el.getAttribute('alt') || '').trim().slice(0, 50)}`);
+    }
+  }
   return {
-    title: document.title, frozen,
+    title: document.title, frozen, literalTables, altless, wide: wide.slice(0, 8), wideCount: wide.length,
     widgets: document.querySelectorAll('.jupyter-widgets').length, views,
     math: mathNodes.length,
     mathjax: document.querySelectorAll('mjx-container').length,
@@ -380,6 +407,13 @@ def main(argv=None):
             if report["mathErrors"]:
                 issues.append(f"{report['mathErrors']} MathJax error(s) (mjx-merror)")
             issues += [f"image did not load: {src}" for src in report["broken"]]
+            issues += [f"Markdown table left as text (escape its cells or use a real table): {t!r}"
+                       for t in report["literalTables"]]
+            issues += [f"image without alt text (or a file name as alt text): {src}"
+                       for src in report["altless"]]
+            issues += [f"wider than the text column: {w}" for w in report["wide"]]
+            if report["wideCount"] > len(report["wide"]):
+                issues.append(f"... and {report['wideCount'] - len(report['wide'])} more too wide")
             issues += [f"ipywidgets shown as text (no kernel on the website): {t!r}" for t in report["widgetText"]]
             issues += [f"widget control that needs a kernel (use lossbook.widgets.explore): {t!r}"
                        for t in report["frozen"]]

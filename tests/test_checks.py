@@ -191,3 +191,23 @@ def test_autograd_is_an_attribute_after_import():
     out = subprocess.run([sys.executable, "-c", "import lossbook; print(lossbook.autograd.__name__)"],
                          capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "lossbook.autograd"
+
+
+def test_check_derivations_is_one_labelled_table_of_all_rows():
+    from lossbook.checks import check_derivation, check_derivations
+
+    names = ["sigmoid", "huber_loss", "binary_cross_entropy"]
+    merged = check_derivations(names, title="Gradients of this section")
+    single = [check_derivation(n) for n in names]
+    assert merged.ok and [label for label, _ in merged.checks] == names
+    page = merged._repr_html_()
+    assert page.count("<table>") == 1 and "<caption>Gradients of this section: all agree" in page
+    assert page.count("<tr>") == 1 + sum(len(c.rows) for c in single)
+    text = repr(merged).splitlines()
+    assert len(text) == 2 + sum(len(c.rows) for c in single)
+    with pytest.raises(TypeError, match="items"):
+        check_derivations("sigmoid")
+    with pytest.raises(TypeError, match="each item"):
+        check_derivations([3])
+    labelled = check_derivations([("GELU, tanh form", check_derivation("gelu", kwargs={"approximate": "tanh"}))])
+    assert "<code>GELU, tanh form</code>" in labelled._repr_html_()

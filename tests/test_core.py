@@ -204,7 +204,14 @@ def test_plots_take_a_spec_as_well_as_a_name():
     by_spec = plot_family(mine, "beta", [0.5, 4])
     for a, b in zip(by_name.axes[0].lines + by_name.axes[1].lines, by_spec.axes[0].lines + by_spec.axes[1].lines):
         np.testing.assert_array_equal(a.get_ydata(), b.get_ydata())
-    assert by_spec.axes[0].get_ylabel() == "my_softplus"
+    assert by_spec.axes[0].get_ylabel() == "my softplus"
     fig = plot_curves([mine, "relu"], params={"my_softplus": {"beta": 2.0}})
-    assert [line.get_label() for line in fig.axes[1].lines] == ["my_softplus, beta=2.0", "relu"]
+    assert [line.get_label() for line in fig.axes[1].lines] == ["my softplus, β = 2", "ReLU"]
+    # legends are human names, never registry keys (issue 16)
+    fig = plot_curves(["huber_loss", "l1_loss"], params={"huber_loss": {"delta": 1.5}},
+                      labels={"l1_loss": "absolute error"})
+    assert [line.get_label() for line in fig.axes[0].lines] == ["Huber, δ = 1.5", "absolute error"]
+    fig = plot_family("sigmoid_focal_loss", "gamma", [0, 0.5, 2])
+    assert [line.get_label() for line in fig.axes[0].lines] == ["γ = 0", "γ = 0.5", "γ = 2"]
+    assert fig.axes[0].get_ylabel() == "focal"
     plt.close("all")

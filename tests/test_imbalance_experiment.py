@@ -51,7 +51,10 @@ def test_compare_losses_small_and_format_comparison():
     for row in table.values():
         assert row["recall"].shape == (3,) and 0 <= row["balanced_accuracy"] <= 1 and row["std"] == 0
     text = ie.format_comparison(table, counts)
-    assert "class 2 (n=8)" in text and "class-balanced" in text and "balanced acc." in text
+    assert "class 2" in text and "n=8" in text and "class-balanced" in text and "balanced acc." in text
+    head, sizes = text.splitlines()[:2]
+    assert head.index("class 2") + len("class 2") == sizes.index("n=8") + len("n=8")  # aligned
+    assert max(len(line) for line in text.splitlines()) <= 90
 
 
 def test_default_losses_names_are_registered_and_alpha_is_inverse_frequency():

@@ -211,3 +211,74 @@ def test_the_notebook_key_follows_the_lossbook_modules_a_notebook_imports(tmp_pa
     assert execute.notebook_key(path) == key
     monkeypatch.setattr(cache, "environment", lambda: {"torch": "0.0"})
     assert execute.notebook_key(path) != key
+
+
+# --- figures a reader can read (issue 16) ---------------------------------------------------
+#: A code cell draws a static figure when it calls one of these (not on an import line).
+_DRAWS = re.compile(r"\bplt\.\w+\(|\bplot_\w+\(|\bsubplots\(|\.figure\(")
+_EXPLORER = re.compile(r"\bexplore\w*\(|FrameExplorer\(")
+_FILE_NAME = re.compile(r"^\S+\.(png|jpe?g|svg|gif|pdf)$|^[\w.-]*/[\w./-]*$", re.I)
+MAX_CODE_LINE = 90
+
+
+def _draws_a_figure(source):
+    lines = [l for l in source.splitlines()
+             if not l.lstrip().startswith(("import ", "from ", "#"))]
+    text = "\n".join(lines)
+    return bool(_DRAWS.search(text)) and not _EXPLORER.search(text)
+
+
+def test_file_name_alt_text_is_recognised():
+    assert _FILE_NAME.search("_build/jupyter_execute/abc123.png")
+    assert _FILE_NAME.search("figure.svg") and _FILE_NAME.search("images/fig1")
+    assert not _FILE_NAME.search("Softsign's derivative follows the dotted 1/x² curve.")
+
+
+def test_draws_a_figure_recognises_figure_cells():
+    assert _draws_a_figure("fig, ax = plt.subplots()\nax.plot([1, 2])")
+    assert _draws_a_figure("plot_family('softplus', 'beta', [1, 2])")
+    assert not _draws_a_figure("import matplotlib.pyplot as plt\nfrom lossbook.plotting import plot_curves")
+    assert not _draws_a_figure("explore('huber_loss', delta=[0.5, 1])")
+    assert not _draws_a_figure("print(lossbook.check('relu'))")
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
+def test_every_static_figure_has_a_caption_a_name_and_alt_text(path):
+    cells, _ = _code_cells(path)
+    bad = []
+    for index, cell in enumerate(cells):
+        if not _draws_a_figure("".join(cell["source"])):
+            continue
+        mystnb = cell.get("metadata", {}).get("mystnb", {})
+        caption = str(mystnb.get("figure", {}).get("caption", "")).strip()
+        name = str(mystnb.get("figure", {}).get("name", "")).strip()
+        alt = str(mystnb.get("image", {}).get("alt", "")).strip()
+        problems = [what for what, missing in (
+            ("caption", not caption), ("figure name fig-...", not name.startswith("fig-")),
+            ("alt text", not alt), ("alt text that is not a file name", bool(_FILE_NAME.search(alt))))
+            if missing]
+        if problems:
+            first = "".join(cell["source"]).splitlines()[0][:60]
+            bad.append(f"code cell {index} ({first!r}): no {', no '.join(problems)}")
+    assert not bad, (f"{path.name}: set metadata.mystnb.figure.caption/name and "
+                     "metadata.mystnb.image.alt on each figure cell:\n" + "\n".join(bad))
+
+
+def test_figure_names_are_unique_across_the_book():
+    seen = {}
+    for path in NOTEBOOKS:
+        cells, _ = _code_cells(path)
+        for cell in cells:
+            name = cell.get("metadata", {}).get("mystnb", {}).get("figure", {}).get("name")
+            if name:
+                assert name not in seen, f"figure name {name} in {path.name} and {seen[name]}"
+                seen[name] = path.name
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
+def test_no_code_line_is_wider_than_the_text_column(path):
+    cells, _ = _code_cells(path)
+    long = [(i, len(line)) for i, cell in enumerate(cells)
+            for line in "".join(cell["source"]).splitlines() if len(line) > MAX_CODE_LINE]
+    assert not long, (f"{path.name}: code lines longer than {MAX_CODE_LINE} characters "
+                      f"(code cell, length): {long}")

@@ -208,11 +208,15 @@ def format_comparison(table, counts=None) -> str:
     """The result of :func:`compare_losses` as a fixed-width text table (recall in %)."""
     first = next(iter(table.values()))
     num_classes = len(first["recall"])
-    heads = [f"class {c}" + (f" (n={int(counts[c])})" if counts is not None else "") for c in range(num_classes)]
+    heads = [f"class {c}" for c in range(num_classes)]
+    sizes = [f"n={int(counts[c])}" if counts is not None else "" for c in range(num_classes)]
     width = max(len(label) for label in table) + 2
-    col = max(len(h) for h in heads) + 2
+    col = max(len(h) for h in heads + sizes) + 2       # two header lines keep it narrow
     lines = [f"{'loss':<{width}}" + "".join(f"{h:>{col}}" for h in heads) + f"{'balanced acc.':>16}",
+             " " * width + "".join(f"{n:>{col}}" for n in sizes),
              "-" * (width + col * num_classes + 16)]
+    if counts is None:
+        del lines[1]
     for label, row in table.items():
         cells = "".join(f"{100 * r:>{col}.1f}" for r in row["recall"])
         lines.append(f"{label:<{width}}{cells}{100 * row['balanced_accuracy']:>10.1f} ± {100 * row['std']:.1f}")
