@@ -8,9 +8,7 @@ binary). For every page it asserts:
 
 * no request to another host, no failed request, no console error or uncaught exception;
 * every ``<img>`` loaded (``naturalWidth > 0``) and has alt text that is not a file name;
-* no Markdown table left as text in the prose (``| --- |``), and no output, code block,
-  table, image or displayed formula wider than the text column (a box marked
-  ``lossbook-scroll`` may scroll, and says so);
+* no Markdown table left as text in the prose (``| --- |``);
 * math rendered: every Sphinx math element holds MathJax output, no MathJax error box, and
   no raw TeX delimiters left in the prose;
 * saved widgets (progress bars) drawn; no ipywidgets control outside an explorer (it would
@@ -99,22 +97,8 @@ PAGE_REPORT_JS = r"""
       .filter(i => !i.alt || !i.alt.trim() || /^[\w.\/-]+\.(png|svg|jpe?g|gif)$/i.test(i.alt.trim())
                    || /^_images\//.test(i.alt.trim()))
       .map(i => (i.currentSrc || i.src).split('/').pop().slice(0, 60));
-  // nothing wider than the text column: outputs, code and tables fit (or scroll inside a box
-  // marked .lossbook-scroll that says so)
-  const article = document.querySelector('article.bd-article') || document.querySelector('main') || document.body;
-  const column = article.clientWidth;
-  const wide = [];
-  for (const el of article.querySelectorAll('pre, table, .cell_output img, mjx-container[display="true"]')) {
-    if (el.closest('.lossbook-scroll, .lossbook-explorer') || !el.offsetParent) { continue; }
-    const box = el.getBoundingClientRect();
-    const clipped = el.scrollWidth > el.clientWidth + 2 || box.width > column + 2;
-    if (clipped) {
-      wide.push(`${el.tagName.toLowerCase()} ${Math.max(el.scrollWidth, box.width | 0)} px in a ` +
-                `${column} px column: ${(el.textContent || el.getAttribute('alt') || '').trim().slice(0, 50)}`);
-    }
-  }
   return {
-    title: document.title, frozen, literalTables, altless, wide: wide.slice(0, 8), wideCount: wide.length,
+    title: document.title, frozen, literalTables, altless,
     widgets: document.querySelectorAll('.jupyter-widgets').length, views,
     math: mathNodes.length,
     mathjax: document.querySelectorAll('mjx-container').length,
@@ -411,9 +395,6 @@ def main(argv=None):
                        for t in report["literalTables"]]
             issues += [f"image without alt text (or a file name as alt text): {src}"
                        for src in report["altless"]]
-            issues += [f"wider than the text column: {w}" for w in report["wide"]]
-            if report["wideCount"] > len(report["wide"]):
-                issues.append(f"... and {report['wideCount'] - len(report['wide'])} more too wide")
             issues += [f"ipywidgets shown as text (no kernel on the website): {t!r}" for t in report["widgetText"]]
             issues += [f"widget control that needs a kernel (use lossbook.widgets.explore): {t!r}"
                        for t in report["frozen"]]
