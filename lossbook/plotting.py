@@ -30,7 +30,7 @@ STYLE = {
 }
 
 
-#: Human names for legends and axis labels (issue 16: never a registry key in a figure).
+#: Human names for legends and axis labels, so that no figure shows a registry key.
 #: An entry missing here gets :func:`display_name`'s fallback (underscores to spaces).
 DISPLAY_NAMES = {
     "identity": "identity", "sigmoid": "sigmoid σ", "tanh": "tanh", "softsign": "softsign",
