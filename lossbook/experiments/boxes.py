@@ -319,15 +319,8 @@ def wiou_gain(beta, alpha: float = 1.9, delta: float = 3.0, *, version: int = 3,
 
 # --- the explorer ----------------------------------------------------------------------------
 #: The losses of :func:`box_explorer`: label -> (registry name, keyword arguments).
-EXPLORED = {
-    "IoU": ("iou_loss", {}),
-    "GIoU": ("giou_loss", {}),
-    "DIoU": ("diou_loss", {}),
-    "CIoU": ("ciou_loss", {}),
-    "EIoU": ("eiou_loss", {}),
-    "SIoU": ("siou_loss", {}),
-    "Wise-IoU v1": ("wiou_loss", {"version": 1}),
-}
+EXPLORED = {label: SIMULATED[label] for label in
+            ("IoU", "GIoU", "DIoU", "CIoU", "EIoU", "SIoU", "Wise-IoU v1")}
 
 
 def box_state(x, y, w, h, target=(0.0, 0.0, 2.0, 1.0)):
