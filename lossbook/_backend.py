@@ -50,9 +50,17 @@ def is_torch(x) -> bool:
 
 
 def to_numpy(x) -> np.ndarray:
-    """A NumPy copy of an array or tensor (detached, on the CPU)."""
+    """A NumPy copy of an array or tensor (detached, on the CPU).
+
+    NumPy has no bfloat16: a bfloat16 tensor comes out as float32, which holds every
+    bfloat16 value exactly (same exponent range, more mantissa bits), so a check made on the
+    host copy (NaN, a range, a label set) sees the very values of the tensor.
+    """
     if is_torch(x):
-        return x.detach().cpu().numpy()
+        x = x.detach()
+        if x.dtype == _torch().bfloat16:
+            x = x.float()
+        return x.cpu().numpy()
     return np.asarray(x)
 
 
@@ -163,8 +171,13 @@ class Numpy:
 
     @staticmethod
     def erf(x):
+        """The error function in the dtype of ``x`` (SciPy has no float16 loop and would
+        return float64 for a float16 array: computed in float32, cast back)."""
         from scipy.special import erf
 
+        x = np.asarray(x)
+        if x.dtype == np.float16:
+            return erf(x.astype(np.float32)).astype(np.float16)
         return erf(x)
 
     # -- stable primitives (written once, in terms of the methods above) -----------------

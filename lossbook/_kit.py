@@ -123,10 +123,25 @@ def _bounds(text: str) -> str:
 
 
 # --- arrays -----------------------------------------------------------------------------
-def floating(x, name: str):
+#: The dtypes of the low-precision policy (see :func:`floating`), by name.
+LOW_PRECISION = ("float16", "bfloat16")
+
+
+def floating(x, name: str, *, low_precision: bool = True):
     """``x`` as a floating-point array (lists and Python numbers become float64 NumPy).
 
     Raises ``TypeError`` for a non-floating array and ``ValueError`` if it holds NaN.
+
+    **Low precision** (the one policy of the package, issue 14): a float16 or bfloat16 input
+    is computed in its own dtype, and the value and the gradients come back in that dtype,
+    never silently in float64 (the formulas keep their constants as Python floats, see
+    :mod:`lossbook._backend`). Checks made on a host copy see bfloat16 as float32, which holds
+    it exactly (:func:`~lossbook._backend.to_numpy`). An entry whose algorithm cannot run in
+    half precision passes ``low_precision=False``: such an input is then a ``TypeError``
+    naming the argument and saying to cast to float32 (the CTC loss, whose dynamic programme
+    needs a log-zero floor of -1e30 beyond float16's range, as PyTorch's CPU ``ctc_loss``
+    refuses both dtypes too). Accuracy is the dtype's: float16 overflows above 65504 and
+    bfloat16 keeps about 3 significant digits.
     """
     if not _is_array(x):
         if isinstance(x, (bool, np.bool_)) or x is None or isinstance(x, str):
@@ -138,6 +153,10 @@ def floating(x, name: str):
     if not _is_floating(x):
         raise TypeError(f"{name} must be a floating-point array (float32 or float64), "
                         f"got dtype {_dtype_name(x)}")
+    if not low_precision and _dtype_name(x) in LOW_PRECISION:
+        raise TypeError(f"{name} must be float32 or float64 here (this function cannot compute in "
+                        f"{_dtype_name(x)}), got dtype {_dtype_name(x)}; cast it with "
+                        f".float() or .astype(numpy.float32)")
     if enabled() and _has_nan(x):
         raise ValueError(f"{name} contains NaN")
     return x

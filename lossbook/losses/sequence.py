@@ -152,7 +152,7 @@ def _extended(rows, blank):
 def _setup(log_probs, targets, input_lengths, target_lengths, blank, reduction, zero_infinity):
     kit.check_reduction(reduction)
     zero_infinity = kit.flag(zero_infinity, "zero_infinity")
-    lp = kit.floating(log_probs, "log_probs")
+    lp = kit.floating(log_probs, "log_probs", low_precision=False)   # as PyTorch's CPU ctc_loss
     kit.has_ndim(lp, "log_probs", "(T, N, C) or (T, C) (unbatched)", allowed=(2, 3))
     kit.nonempty(lp, "log_probs")
     unbatched = lp.ndim == 2
