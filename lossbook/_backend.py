@@ -14,11 +14,14 @@ reductions with ``axis``/``keepdims``, ``where``, and the numerically stable pri
 * :func:`Numpy.log_softmax` and :func:`Numpy.softmax` (through ``logsumexp``),
 * :func:`Numpy.erf`.
 
-The torch namespace takes these from torch itself, except ``softplus`` (``F.softplus``
-returns ``x`` itself above a threshold, an approximation) and ``xlogy``: fused kernels
+The torch namespace takes these from torch itself, except ``xlogy``: fused kernels
 computing the same stable formulas in one pass (the test suite checks that the two namespaces
-agree). It also builds ``one_hot`` and the broadcast of a scalar without extra passes over
-memory.
+agree). Its ``softplus`` is :math:`-\\log\\sigma(-x)` through ``F.logsigmoid`` (the same
+numbers as the formula above; ``F.softplus`` returns ``x`` itself above a threshold, an
+approximation), so that autograd through it gives :math:`\\sigma(x)` everywhere: autograd of
+:math:`\\max(x,0)+\\operatorname{log1p}(e^{-|x|})` is 1 at :math:`x=0` (clamp and abs pass
+1 and 0 there), twice the true 0.5. It also builds ``one_hot`` and the broadcast of a
+scalar without extra passes over memory.
 
 Constants inside formulas are Python floats (``math.log(2)``, never ``np.log(2)``): a NumPy
 float64 scalar would silently promote a float32 computation to float64.
@@ -342,6 +345,8 @@ def _make_torch_namespace():
         "log_softmax": staticmethod(lambda x, axis=-1: torch.log_softmax(x, dim=axis)),
         "softmax": staticmethod(lambda x, axis=-1: torch.softmax(x, dim=axis)),
         "logsigmoid": staticmethod(torch.nn.functional.logsigmoid),
+        # 0 - logsigmoid(-x): +0.0 (not -0.0) at -inf; autograd gives sigmoid(x), 0.5 at 0
+        "softplus": staticmethod(lambda x: 0.0 - torch.nn.functional.logsigmoid(-x)),
         # the same max-shifted algorithm as Numpy.logsumexp
         "logsumexp": staticmethod(
             lambda x, axis=-1, keepdims=False: torch.logsumexp(x, dim=axis, keepdim=keepdims)
