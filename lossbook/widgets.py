@@ -1,12 +1,20 @@
 """Explorers: sliders over a registry entry's hyper-parameters, live in a notebook and on the website.
 
-``explore(name)`` returns an :class:`Explorer`. Displayed in a notebook with a kernel it is an
-ipywidgets view (sliders built from ``spec.params``; the value and derivative curves are
-redrawn through :func:`lossbook.plotting.plot_curves`, i.e. ``spec.curve_values``). The same
-output also carries a ``text/html`` version: the same sliders as ``<input type="range">``
-over a few precomputed frames, swapped by a few lines of inline JavaScript, which needs no
-kernel and no network. The book's ``_config.yml`` tells myst-nb to prefer that HTML on the
-website; Jupyter prefers the live widget.
+``explore(name)`` returns an :class:`Explorer`, which is an ipywidgets widget (a ``VBox`` of
+sliders above an ``Image``): display it, or put it in a ``VBox``/``HBox`` with other widgets.
+It draws its first image when it is made and redraws the value and derivative curves
+(:func:`lossbook.plotting.plot_curves`, i.e. ``spec.curve_values``) once per slider move.
+
+The website has no kernel. When a notebook is executed for the site,
+:mod:`lossbook.site.execute` sets the environment variable ``LOSSBOOK_SITE_BUILD=1`` (see
+:data:`SITE_BUILD`) in the kernel, and a displayed explorer's output then also carries a
+``text/html`` version: the same sliders as ``<input type="range">`` over precomputed
+frames (one per combination of the sliders' frame values), swapped by a few lines of inline
+JavaScript, which needs no kernel and no network. The book's ``_config.yml`` tells myst-nb to
+prefer that HTML; Jupyter prefers the live widget. In a live kernel (no ``LOSSBOOK_SITE_BUILD``)
+no frame is computed beyond the one image shown: :meth:`FrameExplorer.html` computes them
+on demand. An explorer inside another widget (``VBox([explore(...)])``) is displayed by that
+widget, so it has no static version on the website; display explorers on their own there.
 
 An entry without hyper-parameters (``sigmoid``, ``relu``...) gets a slider that moves a point
 along the curve, with the tangent whose slope is the derivative there.
@@ -15,6 +23,7 @@ along the curve, with the tangent whose slope is the derivative there.
 one state into a matplotlib figure and the values of each slider (the experiments' explorers,
 :func:`lossbook.experiments.slowdown.explore_single_neuron` and
 :func:`lossbook.experiments.mnist_features.explore_features`, are built on it).
+Without ipywidgets installed an explorer is a plain object whose display is the static view.
 """
 from __future__ import annotations
 
@@ -26,12 +35,19 @@ import json
 import math
 import uuid
 
+import os
+
 import numpy as np
 
 from .registry import get
 from .plotting import display_name
 
-__all__ = ["explore", "Explorer", "FrameExplorer", "MAX_FRAMES"]
+try:
+    from ipywidgets import VBox as _Box
+except ImportError:  # the optional extra `lossbook[widgets]`: without it, the static view only
+    _Box = None
+
+__all__ = ["explore", "Explorer", "FrameExplorer", "MAX_FRAMES", "SITE_BUILD", "site_build"]
 
 #: Upper bound on the number of precomputed frames of one explorer (the product of the
 #: sliders' grid sizes); keeps pages small and the book build fast.
@@ -41,6 +57,17 @@ FRAME_DPI = 80
 _POINTS = 401
 _POINT_FRAMES = 13
 _MIME_WIDGET = "application/vnd.jupyter.widget-view+json"
+#: The environment variable that says a notebook is being executed for the website
+#: (:mod:`lossbook.site.execute` sets it to ``1`` for the kernels it starts): displayed
+#: explorers then add their precomputed frames (``text/html``) to their output.
+SITE_BUILD = "LOSSBOOK_SITE_BUILD"
+#: The live image's resolution (dots per inch).
+LIVE_DPI = 100
+
+
+def site_build() -> bool:
+    """Whether this process executes a notebook for the website (:data:`SITE_BUILD` is set)."""
+    return os.environ.get(SITE_BUILD, "").strip().lower() not in ("", "0", "false", "no", "off")
 
 
 def explore(name: str, *, domain=None, **fixed_params) -> "Explorer":
@@ -72,8 +99,14 @@ def explore(name: str, *, domain=None, **fixed_params) -> "Explorer":
     return Explorer(name, domain=domain, **fixed_params)
 
 
-class FrameExplorer:
-    """Sliders over the states of a figure: live in Jupyter, precomputed frames on the website.
+class FrameExplorer(_Box or object):
+    """Sliders over the states of a figure: an ipywidgets ``VBox`` live, precomputed frames on the website.
+
+    The explorer is the widget: its ``children`` are the controls (one per slider, in order)
+    and an ``ipywidgets.Image`` of the current state, drawn once when the explorer is made and
+    again after each slider move. The website's frames (:meth:`html`) are computed only when
+    asked for, or when the explorer is displayed while :func:`site_build` (see the module
+    docstring).
 
     Parameters
     ----------
@@ -102,6 +135,9 @@ class FrameExplorer:
     ...                    name="a line")
     >>> ex
     <lossbook explorer of a line: a (2 frames)>
+    >>> import ipywidgets
+    >>> isinstance(ex, ipywidgets.VBox), bytes(ex.image.value).startswith(b"\\x89PNG")
+    (True, True)
     """
 
     def __init__(self, draw, sliders, *, start=None, live=None, name: str = "a figure",
@@ -123,7 +159,18 @@ class FrameExplorer:
         self._start = {key: _closest(values, start[key]) if key in start else values[0]
                        for key, values in self.sliders}
         self._html = None
-        self._widget = None
+        self.controls = {}
+        self.image = None
+        if _Box is None:
+            return
+        import ipywidgets as widgets
+
+        self.controls = {key: self._control(widgets, key, values) for key, values in self.sliders}
+        self._shown = {key: control.value for key, control in self.controls.items()}
+        self.image = widgets.Image(format="png", value=self.png(self._shown, dpi=LIVE_DPI))
+        super().__init__([*self.controls.values(), self.image])
+        for control in self.controls.values():
+            control.observe(self._redraw, names="value")
 
     def _check_frames(self):
         sizes = [len(v) for _, v in self.sliders]
@@ -158,7 +205,10 @@ class FrameExplorer:
 
     # -- the static view -----------------------------------------------------------------
     def html(self) -> str:
-        """The kernel-free view: ``<input type="range">`` sliders over precomputed frames."""
+        """The kernel-free view: ``<input type="range">`` sliders over precomputed frames.
+
+        Computed on the first call (every frame: a few seconds to a minute), then kept.
+        """
         if self._html is None:
             self._html = self._build_html()
         return self._html
@@ -202,30 +252,26 @@ class FrameExplorer:
             f"<script>{script}</script></div>")
 
     # -- the live view -------------------------------------------------------------------
+    @property
+    def state(self) -> dict:
+        """The state the sliders show now (slider name -> value)."""
+        return {key: control.value for key, control in self.controls.items()}
+
+    def _redraw(self, _change=None):
+        state = self.state
+        if state == self._shown:  # nothing new to draw (e.g. a value set back to itself)
+            return
+        self._shown = state
+        self.image.value = self.png(state, dpi=LIVE_DPI)
+
     def widget(self):
-        """The live view: an ipywidgets ``VBox`` of sliders above an ``Image`` that follows them."""
-        if self._widget is not None:
-            return self._widget
-        import ipywidgets as widgets
+        """The live view: the explorer itself (it is the ``VBox``), kept for older code.
 
-        controls = {}
-        for name, values in self.sliders:
-            controls[name] = self._control(widgets, name, values)
-        shown = {name: control.value for name, control in controls.items()}
-        image = widgets.Image(format="png", value=self.png(shown, dpi=100))
-
-        def redraw(_change=None):
-            state = {name: control.value for name, control in controls.items()}
-            if state == shown:  # nothing new to draw (e.g. a value set back to itself)
-                return
-            shown.clear()
-            shown.update(state)
-            image.value = self.png(state, dpi=100)
-
-        for control in controls.values():
-            control.observe(redraw, names="value")
-        self._widget = widgets.VBox([*controls.values(), image])
-        return self._widget
+        Raises ImportError without ipywidgets.
+        """
+        if _Box is None:
+            raise ImportError("the live view needs ipywidgets (pip install 'lossbook[widgets]')")
+        return self
 
     def _control(self, widgets, name, values):
         style = {"description_width": "initial"}
@@ -239,14 +285,14 @@ class FrameExplorer:
         return _slider(widgets, name, values, start)
 
     # -- display ---------------------------------------------------------------------------
-    def _repr_mimebundle_(self, include=None, exclude=None):
-        bundle = {"text/plain": repr(self), "text/html": self.html()}
-        try:
-            view = self.widget()._repr_mimebundle_()
-        except ImportError:  # ipywidgets not installed: the HTML view works in Jupyter too
-            view = None
-        if view and _MIME_WIDGET in view:
-            bundle[_MIME_WIDGET] = view[_MIME_WIDGET]
+    def _repr_mimebundle_(self, **kwargs):
+        """The live widget's view, plus the static view (:meth:`html`) when the notebook is
+        executed for the website (:func:`site_build`) or ipywidgets is missing."""
+        bundle = super()._repr_mimebundle_(**kwargs) if _Box is not None else None
+        bundle = dict(bundle or {})
+        bundle["text/plain"] = repr(self)
+        if _Box is None or site_build():
+            bundle["text/html"] = self.html()
         return bundle
 
     def __repr__(self):

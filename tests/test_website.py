@@ -82,12 +82,53 @@ def test_png_is_a_png_and_ylim_is_fixed():
     assert v0 < v1 and g0 < g1
 
 
-def test_mimebundle_offers_live_widget_and_static_html():
+def test_mimebundle_is_the_live_widget_and_adds_the_frames_only_for_the_site(monkeypatch):
+    """In a live kernel an explorer's output is the widget alone (no frame computed beyond its
+    one image); executed for the website (LOSSBOOK_SITE_BUILD=1, which lossbook.site.execute
+    sets) it also carries the kernel-free view, one frame per state."""
+    from lossbook import widgets
+    from lossbook.site import execute
+
+    assert execute.SITE_BUILD == widgets.SITE_BUILD == "LOSSBOOK_SITE_BUILD"
+    monkeypatch.delenv(widgets.SITE_BUILD, raising=False)
+    drawn = []
+    png = widgets.Explorer.png
+    monkeypatch.setattr(widgets.Explorer, "png",
+                        lambda self, state=None, dpi=80: drawn.append(dpi) or png(self, state, dpi))
     ex = explore("elu", alpha=[0.5, 1.0])
     bundle = ex._repr_mimebundle_()
+    assert set(bundle) == {"text/plain", WIDGET_MIME}
+    assert bundle[WIDGET_MIME]["model_id"] == ex.model_id and bundle["text/plain"] == repr(ex)
+    assert drawn == [widgets.LIVE_DPI]  # the live image only
+    for off in ("", "0"):
+        monkeypatch.setenv(widgets.SITE_BUILD, off)
+        assert "text/html" not in ex._repr_mimebundle_()
+    monkeypatch.setenv(widgets.SITE_BUILD, "1")
+    bundle = ex._repr_mimebundle_()
     assert {"text/plain", "text/html", WIDGET_MIME} <= set(bundle)
-    assert bundle[WIDGET_MIME]["model_id"]
-    assert "lossbook-explorer" in bundle["text/html"]
+    assert 'class="lossbook-explorer"' in bundle["text/html"]
+    assert 'data-frames="2"' in bundle["text/html"]
+    assert drawn == [widgets.LIVE_DPI, widgets.FRAME_DPI, widgets.FRAME_DPI]
+
+
+def test_explorers_are_widgets_that_compose():
+    """An explorer is an ipywidgets widget: it goes into a VBox/HBox (issue 18: this raised a
+    TraitError) and shows its first image from the start."""
+    import ipywidgets as widgets
+
+    from lossbook.widgets import FrameExplorer
+
+    ex = explore("swish")
+    box = widgets.VBox([ex])
+    assert box.children == (ex,)
+    assert isinstance(ex, widgets.DOMWidget) and ex.widget() is ex
+    assert ex.children[-1] is ex.image and bytes(ex.image.value).startswith(b"\x89PNG")
+    assert list(ex.controls) == ["beta"] and ex.state == {"beta": ex._start["beta"]}
+    frame = FrameExplorer(lambda fig, a: fig.subplots().plot([0, 1], [0, a]), {"a": [1.0, 2.0]})
+    row = widgets.HBox([frame, widgets.Label("a line")])
+    assert row.children[0] is frame and bytes(frame.image.value).startswith(b"\x89PNG")
+    bundle = row._repr_mimebundle_()
+    assert bundle[WIDGET_MIME]["model_id"] == row.model_id
 
 
 def test_live_widget_redraws_on_slider_change():
@@ -143,14 +184,16 @@ def test_live_sliders_stay_where_the_user_sets_them():
                     assert _significant_digits(label) <= 3 or abs(value) >= 1000, (key, name, label)
 
 
-def test_one_redraw_per_slider_move():
-    ex = explore("swish")
+def test_one_redraw_per_slider_move(monkeypatch):
+    from lossbook.widgets import Explorer
+
     drawn = []
-    png = ex.png
-    ex.png = lambda state=None, dpi=80: drawn.append(dict(state)) or png(state, dpi=dpi)
-    box = ex.widget()
-    (slider, image) = box.children
-    assert len(drawn) == 1  # the start
+    png = Explorer.png
+    monkeypatch.setattr(Explorer, "png",
+                        lambda self, state=None, dpi=80: drawn.append(dict(state)) or png(self, state, dpi))
+    ex = explore("swish")
+    (slider, image) = ex.children
+    assert drawn == [ex._start]  # the start, drawn when the explorer is made
     first = image.value
     labels, values = zip(*slider.options)
     target = values[values.index(slider.value) + 3]

@@ -27,6 +27,10 @@ again without executing the notebook until the notebook or its key changes.
 ``--force`` (``make book FORCE=1``) or ``LOSSBOOK_CACHE=off`` re-executes everything. The
 run ends with a table: each notebook's execution time, whether it came from the cache, how
 many memoised calls (:mod:`lossbook.cache`) it computed or read, and its time budget.
+
+The kernels run with ``LOSSBOOK_SITE_BUILD=1``: the outputs are the website's, so each
+displayed explorer (:mod:`lossbook.widgets`) carries its precomputed kernel-free frames,
+which a live kernel (Jupyter Lab, without that variable) never computes.
 """
 from __future__ import annotations
 
@@ -54,6 +58,10 @@ BUDGETS = {"mnist_features": 180.0}
 PROJECT_FILES = ("_toc.yml", "_config.yml", "references.bib")
 _LAST_RUN = "lossbook-last-run.json"
 _FAILED = "LOSSBOOK-FAILED"
+#: Set to ``1`` in the kernels of :func:`run`: the notebook is executed for the website, so
+#: explorers add their kernel-free frames to their output (:data:`lossbook.widgets.SITE_BUILD`;
+#: not imported from there, which would import matplotlib and ipywidgets here).
+SITE_BUILD = "LOSSBOOK_SITE_BUILD"
 
 
 @dataclasses.dataclass
@@ -173,8 +181,11 @@ def _execute(cache_path: str, uri: str, seconds_timeout: int, key: str) -> dict:
     start = time.perf_counter()
     with tempfile.TemporaryDirectory() as tmp:
         log = pathlib.Path(tmp) / "calls.jsonl"
-        previous = os.environ.get("LOSSBOOK_CACHE_LOG")
-        os.environ["LOSSBOOK_CACHE_LOG"] = str(log)   # inherited by the kernel
+        # Inherited by the kernel: where memoised calls are logged, and that the notebook is
+        # executed for the website (explorers add their precomputed frames, lossbook.widgets).
+        previous = {name: os.environ.get(name) for name in ("LOSSBOOK_CACHE_LOG", SITE_BUILD)}
+        os.environ["LOSSBOOK_CACHE_LOG"] = str(log)
+        os.environ[SITE_BUILD] = "1"
         try:
             # A cell's error (or timeout) is final; a failure of the machinery (a kernel that died or did not
             # start, e.g. a port taken by a kernel starting at the same moment) is tried once more.
@@ -191,10 +202,11 @@ def _execute(cache_path: str, uri: str, seconds_timeout: int, key: str) -> dict:
                 if error is None or cell_error:
                     break
         finally:
-            if previous is None:
-                os.environ.pop("LOSSBOOK_CACHE_LOG", None)
-            else:
-                os.environ["LOSSBOOK_CACHE_LOG"] = previous
+            for name, value in previous.items():
+                if value is None:
+                    os.environ.pop(name, None)
+                else:
+                    os.environ[name] = value
         memoised = _count_calls(log)
     cache = get_cache(cache_path)
     return _with_retry(lambda: _store(cache, nb, uri, key, error, seconds, memoised))
