@@ -47,22 +47,10 @@ TORCH_DTYPES = (torch.float64, torch.float32, torch.float16, torch.bfloat16)
 
 #: Known classes not fixed yet, by (test, name): the reason names the class.
 XFAIL: dict[tuple[str, str], str] = {
-    ('magnitudes', 'balanced_cross_entropy'):
-        'untriaged: analytic gradient differs from autograd of our torch forward at an inserted 0 or +-1e-300 (likely a kink convention hit by the harness, not yet separated from a bug)',
-    ('magnitudes', 'binary_cross_entropy_with_logits'):
-        'untriaged: analytic gradient differs from autograd of our torch forward at an inserted 0 or +-1e-300 (likely a kink convention hit by the harness, not yet separated from a bug)',
-    ('magnitudes', 'gan_discriminator_loss'):
-        'untriaged: analytic gradient differs from autograd of our torch forward at an inserted 0 or +-1e-300 (likely a kink convention hit by the harness, not yet separated from a bug)',
-    ('magnitudes', 'gan_generator_loss'):
-        'untriaged: analytic gradient differs from autograd of our torch forward at an inserted 0 or +-1e-300 (likely a kink convention hit by the harness, not yet separated from a bug)',
     ('magnitudes', 'gaussian_nll_loss'):
         'untriaged: two distinct failures at extreme inputs (value/gradient)',
-    ('magnitudes', 'ghm_c_loss'):
-        'untriaged: analytic gradient differs from autograd of our torch forward at an inserted 0 or +-1e-300 (likely a kink convention hit by the harness, not yet separated from a bug)',
     ('magnitudes', 'ghm_r_loss'):
         "class 5 (messages): an internal variable name leaks ('g contains NaN') at +-inf input",
-    ('magnitudes', 'logistic_loss'):
-        'untriaged: analytic gradient differs from autograd of our torch forward at an inserted 0 or +-1e-300 (likely a kink convention hit by the harness, not yet separated from a bug)',
     ('magnitudes', 'logsumexp'):
         'class 1 (infinities): gradient NaN at +-inf/1e300 where autograd of our torch forward is finite',
     ('magnitudes', 'lovasz_softmax_loss'):
@@ -73,17 +61,7 @@ XFAIL: dict[tuple[str, str], str] = {
         "class 1 (infinities): value NaN at a +-inf score where PyTorch's value is finite or inf",
     ('magnitudes', 'multilabel_margin_loss'):
         "class 1 (infinities): value NaN at a +-inf score where PyTorch's value is finite or inf",
-    ('magnitudes', 'multilabel_soft_margin_loss'):
-        'untriaged: analytic gradient differs from autograd of our torch forward at an inserted 0 or +-1e-300 (likely a kink convention hit by the harness, not yet separated from a bug)',
-    ('magnitudes', 'non_saturating_generator_loss'):
-        'untriaged: analytic gradient differs from autograd of our torch forward at an inserted 0 or +-1e-300 (likely a kink convention hit by the harness, not yet separated from a bug)',
-    ('magnitudes', 'poly1_focal_loss'):
-        'untriaged: analytic gradient differs from autograd of our torch forward at an inserted 0 or +-1e-300 (likely a kink convention hit by the harness, not yet separated from a bug)',
     ('magnitudes', 'relu6'):
-        'untriaged: analytic gradient differs from autograd of our torch forward at an inserted 0 or +-1e-300 (likely a kink convention hit by the harness, not yet separated from a bug)',
-    ('magnitudes', 'sigmoid_focal_loss'):
-        'untriaged: analytic gradient differs from autograd of our torch forward at an inserted 0 or +-1e-300 (likely a kink convention hit by the harness, not yet separated from a bug)',
-    ('magnitudes', 'softplus'):
         'untriaged: analytic gradient differs from autograd of our torch forward at an inserted 0 or +-1e-300 (likely a kink convention hit by the harness, not yet separated from a bug)',
     ('magnitudes', 'sparsemax'):
         'class 1 (infinities): gradient NaN at +-inf/1e300 where autograd of our torch forward is finite',
