@@ -200,11 +200,7 @@ class Spec:
 
     @property
     def summary(self) -> str:
-        """The first line of the value function's docstring (with its reST roles: the one that
-        ``help()`` shows is plain text, see :mod:`lossbook._helptext`)."""
-        original = getattr(self.value, "__lossbook_rest_summary__", None)
-        if original:
-            return original
+        """The first line of the value function's docstring."""
         return (inspect.getdoc(self.value) or "").splitlines()[0] if self.value.__doc__ else ""
 
     def __call__(self, *args, **kwargs):

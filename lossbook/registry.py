@@ -20,7 +20,6 @@ import os
 from types import ModuleType
 
 from . import activations
-from ._helptext import add_help_lines
 from ._spec import Curve, Family, Kink, Param, Spec
 from .losses import (boxes, contrastive, embedding, generative, imbalance, information, margin, overlap,
                      regression, sequence)
@@ -52,9 +51,7 @@ def build(modules=FAMILY_MODULES) -> tuple[dict[str, Family], dict[str, Spec]]:
 
     A module must declare ``FAMILY`` (a :class:`~lossbook._spec.Family`) and ``SPECS``; each
     spec must hold the module's own ``<name>`` and ``<name>_grad``, carry the family's key,
-    name one of the family's chapters, and be exported by the module's ``__all__``. Each value
-    function's docstring gets a plain-text ``Formula:`` line and a ``Gradient:`` pointer after
-    its summary (:func:`lossbook._helptext.add_help_lines`), for ``help()`` in a terminal.
+    name one of the family's chapters, and be exported by the module's ``__all__``.
     """
     families: dict[str, Family] = {}
     registry: dict[str, Spec] = {}
@@ -82,7 +79,6 @@ def build(modules=FAMILY_MODULES) -> tuple[dict[str, Family], dict[str, Spec]]:
             if missing:
                 raise RuntimeError(f"{where}: {', '.join(sorted(missing))} missing from __all__")
             registry[spec.name] = spec
-            add_help_lines(spec)  # help(lossbook.<name>): a plain-text formula, the _grad's name
     return families, registry
 
 

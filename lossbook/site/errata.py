@@ -11,32 +11,16 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-__all__ = ["Erratum", "ERRATA", "SEEDS", "SOURCES", "SEVERITY", "erratum", "errata_of_entry"]
+__all__ = ["Erratum", "ERRATA", "SEEDS", "SEVERITY", "erratum", "errata_of_entry"]
 
 
-#: Seed file -> (name, description). The book names a seed by its file's number: "seed 001".
+#: Seed file -> (tag, description) (CATALOG "Seed files").
 SEEDS = {
-    "000_ecbfcace9d022f32.txt": ("seed 000", "51CTO, 神经网络中的损失函数"),
-    "001_f7c8dc85b772d469.txt": ("seed 001", "鹤啸九天, 机器学习: 损失函数"),
-    "002_8d17fd0c9496c2f4.txt": ("seed 002", "Zhihu, 数学 · 神经网络(三)· 损失函数"),
-    "003_07f23b3fb9ed378a.txt": ("seed 003", "Notes: loss summary and Center Loss"),
-    "004_95267161cf8e9e84.txt": ("seed 004", "Aliyun, 深度学习常见的损失函数"),
-}
-
-#: Seed file -> (title, site, date, BibTeX key): the sources table of the preface
-#: (``chapters/preface.md``, checked against this by ``tests/test_website.py``) and the
-#: entries of ``references.bib``. Dates are those the saved copies state.
-SOURCES = {
-    "000_ecbfcace9d022f32.txt": ("神经网络中的损失函数", "51CTO (from the account 半吊子全栈工匠)",
-                                 "not stated", "seed000"),
-    "001_f7c8dc85b772d469.txt": ("机器学习: 损失函数 (The Loss Function in Machine Learning)",
-                                 "鹤啸九天's blog", "2020-08-01, updated to 2023", "seed001"),
-    "002_8d17fd0c9496c2f4.txt": ("数学 · 神经网络(三)· 损失函数", "Zhihu (a cnblogs repost of 2021-06-18)",
-                                 "2017-05-02 (last edit)", "seed002"),
-    "003_07f23b3fb9ed378a.txt": ("深度学习中的损失函数总结以及Center Loss函数笔记",
-                                 "a tutorial site (not named in the copy)", "2022-05-03", "seed003"),
-    "004_95267161cf8e9e84.txt": ("深度学习常见的损失函数", "Aliyun developer community",
-                                 "not stated", "seed004"),
+    "000_ecbfcace9d022f32.txt": ("S0", "51CTO, 神经网络中的损失函数"),
+    "001_f7c8dc85b772d469.txt": ("S1", "鹤啸九天, 机器学习: 损失函数"),
+    "002_8d17fd0c9496c2f4.txt": ("S2", "Zhihu, 数学 · 神经网络(三)· 损失函数"),
+    "003_07f23b3fb9ed378a.txt": ("S3", "Notes: loss summary and Center Loss"),
+    "004_95267161cf8e9e84.txt": ("S4", "Aliyun, 深度学习常见的损失函数"),
 }
 
 #: Severity letter -> what it means.

@@ -15,24 +15,14 @@
   ``nb_ipywidgets_js`` in ``_config.yml``) points RequireJS at ``_static/ipywidgets``.
 * Without the fetched assets (``_build/assets``, ``make assets``) the build stops at once
   with that advice, instead of producing pages whose math never renders.
-* Erratum ids (``ER14``) in any page's text link to their entry in the errata appendix
-  (``chapters/errata``, labels ``er14`` made by :func:`lossbook.site.pages.errata_markdown`),
-  wherever they appear: prose, tables, captions (not code, not headings, not existing links).
-* The site's stylesheet ``static/lossbook.css`` makes code, outputs and tables fit the text
-  column (``tests/check_site.py`` fails on anything wider).
-* The ``Formula:`` and ``Gradient:`` lines that :func:`lossbook._helptext.add_help_lines` puts
-  into docstrings for ``help()`` are removed from the API page, which typesets the formula
-  and documents the gradient right below the function.
 * Docstrings may cite a function by its public name, ``lossbook.relu`` (re-exported by the
   package); the API page documents it where it is defined (``lossbook.activations.relu``).
   Such references are resolved to the definition.
 """
 from __future__ import annotations
 
-import re
 from pathlib import Path
 
-from docutils import nodes
 from sphinx.util.docutils import SphinxDirective
 
 __all__ = ["setup", "CatalogDirective", "ApiFamiliesDirective"]
@@ -60,60 +50,6 @@ def _require_assets(app, config) -> None:
 
 def _add_static(app) -> None:
     app.config.html_static_path.append(str(STATIC))
-
-
-#: An erratum id in the text: ER1 ... ER62.
-ERRATUM_ID = re.compile(r"\bER\d{1,3}\b")
-ERRATA_DOC = "chapters/errata"
-#: Nodes whose text stays as it is: code, math, existing links, titles.
-_KEEP = (nodes.literal, nodes.literal_block, nodes.reference, nodes.math, nodes.math_block,
-         nodes.title, nodes.raw, nodes.target, nodes.comment)
-
-
-def _kept(node) -> bool:
-    """Whether a text node's parent ``node`` is (inside) code, math, a link or a title."""
-    while node is not None:
-        if isinstance(node, _KEEP):
-            return True
-        if isinstance(node, nodes.Element) and "cell_input" in node.get("classes", []):
-            return True
-        node = node.parent
-    return False
-
-
-def _link_errata(app, doctree, docname) -> None:
-    """``doctree-resolved``: each erratum id in the text becomes a link to its errata entry."""
-    labels = app.env.domaindata["std"]["labels"]
-    builder = app.builder
-    for text in list(doctree.findall(nodes.Text)):
-        parent = text.parent
-        if parent is None or not ERRATUM_ID.search(text.astext()):
-            continue
-        if _kept(parent):
-            continue
-        pieces, last, value = [], 0, text.astext()
-        for match in ERRATUM_ID.finditer(value):
-            label = labels.get(match.group().lower())
-            if label is None or label[0] != ERRATA_DOC:
-                continue
-            pieces.append(nodes.Text(value[last:match.start()]))
-            uri = builder.get_relative_uri(docname, label[0]) + "#" + label[1]
-            if label[0] == docname:
-                uri = "#" + label[1]
-            pieces.append(nodes.reference(match.group(), match.group(), internal=True,
-                                          refuri=uri, classes=["lossbook-erratum"]))
-            last = match.end()
-        if not pieces:
-            continue
-        pieces.append(nodes.Text(value[last:]))
-        parent.replace(text, [p for p in pieces if not isinstance(p, nodes.Text) or p.astext()])
-
-
-def _strip_help_lines(app, what, name, obj, options, lines) -> None:
-    """``autodoc-process-docstring``: drop the ``help()`` lines (see lossbook._helptext)."""
-    from lossbook._helptext import strip_help_lines
-
-    strip_help_lines(lines, obj)
 
 
 def _resolve_reexport(app, env, node, contnode):
@@ -207,7 +143,4 @@ def setup(app):
     app.connect("config-inited", _require_assets, priority=100)
     app.connect("builder-inited", _add_static)
     app.connect("missing-reference", _resolve_reexport)
-    app.connect("doctree-resolved", _link_errata)
-    app.connect("autodoc-process-docstring", _strip_help_lines)
-    app.add_css_file("lossbook.css")
     return {"parallel_read_safe": True, "parallel_write_safe": True}
