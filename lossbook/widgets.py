@@ -6,9 +6,9 @@ It draws its first image when it is made and redraws the value and derivative cu
 (:func:`lossbook.plotting.plot_curves`, i.e. ``spec.curve_values``) once per slider move.
 
 The website has no kernel. When a notebook is executed for the site,
-:mod:`lossbook.site.execute` sets the environment variable ``LOSSBOOK_SITE_BUILD=1`` (see
-:data:`SITE_BUILD`) in the kernel, and a displayed explorer's output then also carries a
-``text/html`` version: the same sliders as ``<input type="range">`` over precomputed
+:mod:`lossbook.site.execute` sets the environment variable ``LOSSBOOK_SITE_BUILD=1``
+(:data:`~lossbook.site.execute.SITE_BUILD`) in the kernel, and a displayed explorer's
+output also carries a ``text/html`` version: the same sliders as ``<input type="range">`` over precomputed
 frames (one per combination of the sliders' frame values), swapped by a few lines of inline
 JavaScript, which needs no kernel and no network. The book's ``_config.yml`` tells myst-nb to
 prefer that HTML; Jupyter prefers the live widget. In a live kernel (no ``LOSSBOOK_SITE_BUILD``)
@@ -33,21 +33,23 @@ import io
 import itertools
 import json
 import math
-import uuid
-
 import os
+import uuid
 
 import numpy as np
 
 from .registry import get
 from .plotting import display_name
+# The environment variable that says a notebook is executed for the website (set to 1 by
+# lossbook.site.execute for its kernels): displayed explorers then add their frames.
+from .site.execute import SITE_BUILD
 
 try:
     from ipywidgets import VBox as _Box
 except ImportError:  # the optional extra `lossbook[widgets]`: without it, the static view only
     _Box = None
 
-__all__ = ["explore", "Explorer", "FrameExplorer", "MAX_FRAMES", "SITE_BUILD", "site_build"]
+__all__ = ["explore", "Explorer", "FrameExplorer", "MAX_FRAMES", "site_build"]
 
 #: Upper bound on the number of precomputed frames of one explorer (the product of the
 #: sliders' grid sizes); keeps pages small and the book build fast.
@@ -56,17 +58,13 @@ MAX_FRAMES = 64
 FRAME_DPI = 80
 _POINTS = 401
 _POINT_FRAMES = 13
-_MIME_WIDGET = "application/vnd.jupyter.widget-view+json"
-#: The environment variable that says a notebook is being executed for the website
-#: (:mod:`lossbook.site.execute` sets it to ``1`` for the kernels it starts): displayed
-#: explorers then add their precomputed frames (``text/html``) to their output.
-SITE_BUILD = "LOSSBOOK_SITE_BUILD"
 #: The live image's resolution (dots per inch).
 LIVE_DPI = 100
 
 
 def site_build() -> bool:
-    """Whether this process executes a notebook for the website (:data:`SITE_BUILD` is set)."""
+    """Whether this process executes a notebook for the website
+    (:data:`~lossbook.site.execute.SITE_BUILD` is set)."""
     return os.environ.get(SITE_BUILD, "").strip().lower() not in ("", "0", "false", "no", "off")
 
 

@@ -59,8 +59,7 @@ PROJECT_FILES = ("_toc.yml", "_config.yml", "references.bib")
 _LAST_RUN = "lossbook-last-run.json"
 _FAILED = "LOSSBOOK-FAILED"
 #: Set to ``1`` in the kernels of :func:`run`: the notebook is executed for the website, so
-#: explorers add their kernel-free frames to their output (:data:`lossbook.widgets.SITE_BUILD`;
-#: not imported from there, which would import matplotlib and ipywidgets here).
+#: explorers add their kernel-free frames to their output (:mod:`lossbook.widgets` reads it).
 SITE_BUILD = "LOSSBOOK_SITE_BUILD"
 
 
